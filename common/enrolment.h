@@ -1,0 +1,79 @@
+/* The enrolment file: versioned, human-readable "key = value" lines (format in pam_totp(8)):
+ *
+ *   # pam_totp enrolment: written by pam-totp; do not edit
+ *   version = 1
+ *   id = 32 hex digits (random; a new one for every enrolment and every new backup-code set)
+ *   status = pending | active
+ *   created = UNIX seconds
+ *   expires = UNIX seconds (pending only; 0 when active)
+ *   algorithm = sha1 | sha256 | sha512
+ *   digits = 6 | 8
+ *   period = seconds
+ *   secret = BASE32
+ *   backup_kdf = argon2id m=19456 t=2 p=1
+ *   backup_salt = 32 hex digits
+ *   backup = 64 hex digits          (one line per code, in order; index = line order)
+ *
+ * Every key except backup appears exactly once; unknown keys, duplicates, CR, NUL, lines over
+ * 512 bytes and files over PT_ENROL_MAX_SIZE are malformed. A malformed file is rejected whole. */
+#ifndef PT_ENROLMENT_H
+#define PT_ENROLMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "backup.h"
+#include "config.h"
+#include "totp.h"
+#include "user.h"
+
+#define PT_ENROL_VERSION 1
+#define PT_ENROL_MAX_SIZE (16 * 1024)
+#define PT_ID_HEX 32
+
+typedef enum { PT_ENROL_PENDING = 0, PT_ENROL_ACTIVE = 1 } pt_enrol_status;
+
+typedef struct {
+    char id[PT_ID_HEX + 1];
+    pt_enrol_status status;
+    int64_t created;
+    int64_t expires;          /* pending only */
+    pt_alg alg;
+    unsigned digits;
+    unsigned period;
+    uint8_t secret[PT_SECRET_MAX];
+    size_t secret_len;
+    pt_backup_set backup;     /* count 0 while pending */
+} pt_enrolment;
+
+/* Parses a whole file; on error reports "PATH line N: what is wrong" through pt_log and returns
+ * PT_ERR_MALFORMED with e wiped. */
+int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolment *e);
+/* Serialises; *out is malloc'd and holds the secret: the caller wipes and frees it. */
+int pt_enrolment_format(const pt_enrolment *e, char **out, size_t *len);
+void pt_enrolment_wipe(pt_enrolment *e);
+
+/* A new pending enrolment from the options: fresh id, secret (pt_alg_secret_len bytes), no
+ * backup codes, expires = now + pending_ttl. */
+int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e);
+/* A fresh random id (used for every new backup-code set too). */
+int pt_enrolment_new_id(char id[PT_ID_HEX + 1]);
+
+/* The secret as base32 (for the URI and manual entry). */
+int pt_enrolment_secret_b32(const pt_enrolment *e, char *out, size_t outsz);
+
+/* Where a user's enrolment file lives (enrolment_file expanded). */
+int pt_enrolment_path(const pt_options *o, const pt_user *u, char *out, size_t outsz);
+
+/* Loads the user's enrolment file. Home mode: read with the user's fsuid/fsgid/groups, the file
+ * must be owned by the user with mode 0600 (or stricter). System mode: owned by root, 0600, in a
+ * root-owned directory not writable by others. PT_OK, PT_ERR_NOENT (none), PT_ERR_UNSAFE,
+ * PT_ERR_MALFORMED, PT_ERR_TOOBIG, PT_ERR_IO; each failure is reported naming the file and why. */
+int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e);
+/* Writes it atomically and durably with the owner the mode calls for (the user in home mode,
+ * acting as the user; root in system mode, creating the directory 0700 when missing). */
+int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment *e);
+/* Removes the user's enrolment file. PT_ERR_NOENT when there is none. */
+int pt_enrolment_remove(const pt_options *o, const pt_user *u);
+
+#endif

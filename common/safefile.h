@@ -1,0 +1,58 @@
+/* Symlink-safe, checked reads and atomic, durable replacement of small files.
+ * Every path is reached through a directory descriptor; the last component is opened with
+ * O_NOFOLLOW; type, owner, mode and size are checked on the open descriptor (fstat), so a swap
+ * between check and use is impossible. */
+#ifndef PT_SAFEFILE_H
+#define PT_SAFEFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    uid_t uid;         /* required owner */
+    bool check_gid;
+    gid_t gid;         /* required group, when check_gid */
+    mode_t allowed;    /* permission bits that may be set (e.g. 0600, 0640); any other is unsafe */
+    size_t max_size;   /* larger files are PT_ERR_TOOBIG */
+} pt_file_rules;
+
+/* Opens a directory (O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) and checks it is owned by owner and not
+ * writable by group or others. PT_OK with *dirfd, PT_ERR_NOENT, PT_ERR_UNSAFE, PT_ERR_IO. */
+int pt_dir_open(const char *path, uid_t owner, int *dirfd);
+
+/* Like pt_dir_open, but creates the last component (mode, owner) when it is missing. */
+int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd);
+
+/* Opens dirfd/name read-only (O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC; a FIFO never blocks), checks the
+ * rules on the descriptor, and returns it in *fd. path is only for messages. */
+int pt_file_open_checked(int dirfd, const char *name, const char *path, const pt_file_rules *r,
+                         int *fd);
+
+/* Reads a whole checked file from an open descriptor into a NUL-terminated malloc'd buffer
+ * (refusing NUL bytes inside: PT_ERR_MALFORMED). The caller wipes and frees *data. */
+int pt_file_read_fd(int fd, const char *path, size_t max_size, char **data, size_t *len);
+
+/* pt_file_open_checked + pt_file_read_fd + close. */
+int pt_file_read_at(int dirfd, const char *name, const char *path, const pt_file_rules *r,
+                    char **data, size_t *len);
+
+/* Atomically replaces dirfd/name: a temp file (O_EXCL, mode) in the same directory, write all,
+ * fchown to uid:gid when running as root (pass (uid_t)-1/(gid_t)-1 to leave it), fsync, renameat,
+ * fsync(dirfd). On any failure the temp file is removed and the old file is untouched. */
+int pt_file_replace_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                       uid_t uid, gid_t gid, mode_t mode);
+
+/* Like pt_file_replace_at but fails with PT_ERR_EXISTS instead of replacing an existing file
+ * (link-then-unlink, so the new file appears complete or not at all). */
+int pt_file_create_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                      uid_t uid, gid_t gid, mode_t mode);
+
+/* unlinkat + fsync(dirfd). A missing file is PT_ERR_NOENT. */
+int pt_file_remove_at(int dirfd, const char *name, const char *path);
+
+/* Splits "/a/b/c" into an open, checked directory for "/a/b" and the last component "c".
+ * owner: required owner of the directory. PT_ERR_INVAL for a path without '/' or ending in '/'. */
+int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, size_t namesz);
+
+#endif

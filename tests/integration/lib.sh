@@ -1,0 +1,83 @@
+# Shared helpers for integration tests (sourced). Tests run one at a time (RESOURCE_LOCK system).
+# Environment from ctest: PT_SOURCE_DIR PT_BUILD_DIR PT_MODULE PT_CLI PT_TOOLS PT_SANITIZE.
+set -euo pipefail
+
+: "${PT_SOURCE_DIR:?run through ctest}" "${PT_BUILD_DIR:?}" "${PT_MODULE:?}" "${PT_CLI:?}" "${PT_TOOLS:?}"
+PT_SANITIZE=${PT_SANITIZE:-0}
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
+T_NAME=$(basename "$0" .sh)
+T_FAILS=0
+T_CLEANUPS=()
+
+# A private work directory, removed at exit with everything registered by on_exit.
+T_DIR=$(mktemp -d "/tmp/pt-${T_NAME}.XXXXXX")
+chmod 0755 "$T_DIR"
+on_exit() { T_CLEANUPS+=("$*"); }
+_t_cleanup() {
+    local i rc=$?
+    for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUPS[$i]}" || true; done
+    rm -rf "$T_DIR"
+    return $rc
+}
+trap _t_cleanup EXIT
+
+log() { printf '[%s] %s\n' "$T_NAME" "$*" >&2; }
+
+# skip REASON: exit 77 (ctest skips it outside CI; under CI=true the same exit is a failure).
+skip() { log "SKIP: $*"; exit 77; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+
+ok() { log "ok: $*"; }
+fail() { log "FAIL: $*"; T_FAILS=$((T_FAILS + 1)); }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# check_not DESCRIPTION COMMAND...: passes when the command fails.
+check_not() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected [$3], got [$2]"; fi; }
+expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else fail "$1: [$2] does not match /$3/"; fi; }
+expect_nomatch() { if printf '%s' "$2" | grep -Eq -- "$3"; then fail "$1: [$2] matches /$3/"; else ok "$1"; fi; }
+# finish: the test's exit status.
+finish() {
+    if [ "$T_FAILS" -gt 0 ]; then log "$T_FAILS check(s) failed"; exit 1; fi
+    log "all checks passed"; exit 0
+}
+
+# totp_code BASE32 EPOCH [oathtool options...]: the code oathtool computes for that moment.
+totp_code() { local s=$1 t=$2; shift 2; oathtool --totp -b "$@" -N "@$t" "$s"; }
+
+# at EPOCH COMMAND...: run COMMAND with its clock at EPOCH (libfaketime, absolute, ticking).
+at() {
+    local t=$1; shift
+    FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC LD_PRELOAD="$(san_preload)$FAKETIME_LIB" \
+        FAKETIME_DONT_RESET=1 "$@"
+}
+
+# Under the sanitizer build an uninstrumented host (sshd, pamtester) loading the module needs
+# the runtimes preloaded.
+san_preload() {
+    if [ "$PT_SANITIZE" = 1 ]; then
+        printf '%s %s ' "$(gcc -print-file-name=libasan.so)" "$(gcc -print-file-name=libubsan.so)"
+    fi
+}
+
+# Syslog capture: bind a datagram socket at /dev/log (only when none exists) and append what
+# arrives to $T_SYSLOG. syslog_start registers its own stop.
+T_SYSLOG="$T_DIR/syslog.log"
+syslog_start() {
+    if [ -e /dev/log ]; then
+        if [ -S /dev/log ] && [ -f /run/pt-logsink.pid ] && kill -0 "$(cat /run/pt-logsink.pid)" 2>/dev/null; then
+            skip "another test's log sink holds /dev/log"
+        fi
+        [ -S /dev/log ] && [ ! -f /run/pt-logsink.pid ] && skip "/dev/log belongs to a running syslog daemon"
+        rm -f /dev/log
+    fi
+    : >"$T_SYSLOG"
+    "$PT_TOOLS/pt-logsink" /dev/log "$T_SYSLOG" &
+    local pid=$!
+    echo "$pid" >/run/pt-logsink.pid
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f /dev/log /run/pt-logsink.pid"
+    local i
+    for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+    fail "log sink did not start"; exit 1
+}
