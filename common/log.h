@@ -14,8 +14,10 @@ typedef enum {
 
 typedef void (*pt_log_fn)(void *ctx, pt_log_kind kind, int priority, const char *msg);
 
-/* Install a sink for the calling thread (NULL: messages go to stderr). Returns the previous. */
+/* Install a sink for the calling thread (NULL: messages go to stderr). */
 void pt_log_set_sink(pt_log_fn fn, void *ctx);
+/* The calling thread's current sink (NULL fn: stderr), so a caller can put it back. */
+void pt_log_get_sink(pt_log_fn *fn, void **ctx);
 /* When off (the default), LOG_DEBUG diagnostics are dropped before formatting. */
 void pt_log_set_debug(int on);
 
