@@ -1,0 +1,121 @@
+/* The decision table of DESIGN section 5. Pure: everything it needs comes in the arguments. */
+#include "policy.h"
+
+#define PT_DAY 86400
+
+static bool any_group_in(const char *list, const char *const *groups, size_t ngroups)
+{
+    for (size_t i = 0; i < ngroups; i++)
+        if (groups && groups[i] && pt_list_contains(list, groups[i]))
+            return true;
+    return false;
+}
+
+bool pt_policy_requires(const pt_options *o, const char *const *groups, size_t ngroups)
+{
+    if (o->mfa == PT_MFA_REQUIRED)
+        return true;
+    if (o->mfa == PT_MFA_REQUIRED_FOR_ADMINS && any_group_in(o->admin_groups, groups, ngroups))
+        return true;
+    return any_group_in(o->require_groups, groups, ngroups);
+}
+
+bool pt_policy_exempt(const pt_options *o, const char *user, const char *const *groups,
+                      size_t ngroups, const char **reason)
+{
+    const char *why = NULL;
+
+    if (user && pt_list_contains(o->exempt_users, user))
+        why = "exempt_user";
+    else if (any_group_in(o->exempt_groups, groups, ngroups))
+        why = "exempt_group";
+    if (reason)
+        *reason = why;
+    return why != NULL;
+}
+
+/* Sets kind LOCKED and lock_left when the runtime state holds a lock that is still running. */
+static bool apply_lock(pt_decision *d, const pt_policy_input *in)
+{
+    if (in->lock_until == -1) {
+        d->lock_left = -1;
+    } else if (in->lock_until > in->now) {
+        d->lock_left = in->lock_until - in->now;
+    } else {
+        return false;
+    }
+    d->kind = PT_DECIDE_LOCKED;
+    d->reason = "locked";
+    return true;
+}
+
+/* Seconds of enrolment grace left (0: none or over). The countdown starts at the first login
+ * that needed MFA; a recorded time in the future (the clock went back) counts as now, and a
+ * negative one (corrupt) as long past, so grace can only shrink. */
+static int64_t grace_left(const pt_options *o, const pt_policy_input *in, bool *record)
+{
+    int64_t total = (int64_t)o->enrol_grace_days * PT_DAY;
+    int64_t start = in->first_required;
+
+    *record = false;
+    if (total <= 0)
+        return 0;
+    if (start == 0) {
+        start = in->now;
+        *record = true;
+    } else if (start < 0) {
+        return 0;
+    } else if (start > in->now) {
+        start = in->now;
+    }
+    int64_t elapsed = in->now - start; /* both >= 0 here, start <= now: no overflow */
+    return elapsed < total ? total - elapsed : 0;
+}
+
+pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
+{
+    pt_decision d = {.kind = PT_DECIDE_IGNORE};
+    const char *why = NULL;
+
+    d.required = pt_policy_requires(o, in->groups, in->ngroups);
+    d.exempt = pt_policy_exempt(o, in->user, in->groups, in->ngroups, &why);
+
+    if (o->mfa == PT_MFA_DISABLED) {
+        d.reason = "disabled";
+        return d;
+    }
+    if (d.exempt) {
+        d.reason = why;
+        return d;
+    }
+    if (in->enrolled) {
+        if (!apply_lock(&d, in)) {
+            d.kind = PT_DECIDE_VERIFY;
+            d.reason = "enrolled";
+        }
+        return d;
+    }
+    if (!d.required) {
+        d.reason = "not_required";
+        return d;
+    }
+    bool record = false;
+    int64_t left = grace_left(o, in, &record);
+    if (left > 0) {
+        d.kind = PT_DECIDE_GRACE;
+        d.reason = "grace";
+        d.grace_left = left;
+        d.record_first_required = record;
+        return d;
+    }
+    if (o->enrol_at_login) {
+        if (!apply_lock(&d, in)) {
+            d.kind = PT_DECIDE_ENROL;
+            d.reason = "enrol_at_login";
+        }
+        return d;
+    }
+    d.kind = PT_DECIDE_DENY;
+    d.reason = "no_enrolment";
+    return d;
+}
