@@ -55,4 +55,22 @@ int pt_file_remove_at(int dirfd, const char *name, const char *path);
  * owner: required owner of the directory. PT_ERR_INVAL for a path without '/' or ending in '/'. */
 int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, size_t namesz);
 
+/* The two halves of pt_file_open_checked, for a caller that must act between opening and
+ * checking (the state file is locked first, then checked). pt_file_open_raw opens read-only
+ * with the same flags and no checks (a missing file is PT_ERR_NOENT, not reported);
+ * pt_file_check_fd applies the rules to an open descriptor, reporting what is wrong. */
+int pt_file_open_raw(int dirfd, const char *name, const char *path, int *fd);
+int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r);
+
+/* Like pt_file_replace_at, but the new file is flock()ed (LOCK_EX) before it is renamed into
+ * place and its descriptor is returned in *lockfd: a writer holding the lock on the old file
+ * hands it over to the new one without a gap. *lockfd is set (and must be closed) whenever the
+ * rename happened, even if the final fsync of the directory failed. */
+int pt_file_replace_locked_at(int dirfd, const char *name, const char *path, const void *data,
+                              size_t len, uid_t uid, gid_t gid, mode_t mode, int *lockfd);
+
+/* Splits an absolute "/a/b/c" into "/a/b" and "c" without opening anything. PT_ERR_INVAL for a
+ * relative path or one ending in '/', ".", ".."; PT_ERR_TOOBIG when a part does not fit. */
+int pt_path_split(const char *path, char *dir, size_t dirsz, char *name, size_t namesz);
+
 #endif

@@ -1,0 +1,559 @@
+/* Symlink-safe, checked reads and atomic, durable replacement of small files (safefile.h).
+ * Every check is made on an open descriptor, never on a path, so nothing can be swapped between
+ * the check and the use. */
+#include "safefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pt_error.h"
+#include "totp.h" /* pt_wipe */
+
+#define READ_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+/* ".NAME.tmp.XXXXXX": the name plus this many characters must fit NAME_MAX. */
+#define TMP_EXTRA 13
+#define TMP_TRIES 16
+/* A cap on caps: no file we read is anywhere near this. */
+#define READ_CAP_MAX (16u * 1024u * 1024u)
+
+static const char *type_name(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISCHR(m) || S_ISBLK(m))
+        return "a device";
+    if (S_ISLNK(m))
+        return "a symbolic link";
+    return "not a regular file";
+}
+
+/* Maps an errno from open/openat of a path we meant to be a file or directory. */
+static int open_errno_rc(int err, const char *path, const char *what)
+{
+    switch (err) {
+    case ENOENT:
+        pt_log(LOG_DEBUG, "%s: does not exist", path);
+        return PT_ERR_NOENT;
+    case ELOOP:
+        pt_log(LOG_ERR, "%s: is a symbolic link; pam_totp never follows links here: replace it "
+                        "with the real %s", path, what);
+        return PT_ERR_UNSAFE;
+    case ENOTDIR:
+        pt_log(LOG_ERR, "%s: a path component is not a directory", path);
+        return PT_ERR_UNSAFE;
+    case ENXIO:
+        pt_log(LOG_ERR, "%s: is a socket or device, not a regular %s; remove it", path, what);
+        return PT_ERR_UNSAFE;
+    case EACCES:
+    case EPERM:
+        pt_log(LOG_ERR, "%s: permission denied; check the owner and mode of it and of its "
+                        "directories", path);
+        return PT_ERR_PERM;
+    default:
+        pt_log(LOG_ERR, "%s: cannot open: %s", path, strerror(err));
+        return PT_ERR_IO;
+    }
+}
+
+/* "the group and others" for the bits of m beyond what is allowed. */
+static const char *who_gets(mode_t extra)
+{
+    if ((extra & 0070) && (extra & 0007))
+        return "the group and others";
+    if (extra & 0007)
+        return "others";
+    if (extra & 0070)
+        return "the group";
+    if (extra & 07000)
+        return "set-id or sticky bits";
+    return "the owner";
+}
+
+int pt_file_open_raw(int dirfd, const char *name, const char *path, int *fd)
+{
+    *fd = -1;
+    int f = openat(dirfd, name, READ_FLAGS);
+    if (f < 0)
+        return open_errno_rc(errno, path, "file");
+    *fd = f;
+    return PT_OK;
+}
+
+int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        pt_log(LOG_ERR, "%s: is %s, not a regular file; remove it", path, type_name(sb.st_mode));
+        return PT_ERR_UNSAFE;
+    }
+    if (sb.st_uid != r->uid) {
+        pt_log(LOG_ERR, "%s: owned by uid %lu, but must be owned by uid %lu; someone else may "
+                        "have put it there: check it, then remove it or fix its owner",
+               path, (unsigned long)sb.st_uid, (unsigned long)r->uid);
+        return PT_ERR_UNSAFE;
+    }
+    if (r->check_gid && sb.st_gid != r->gid) {
+        pt_log(LOG_ERR, "%s: group is gid %lu, but must be gid %lu; run chgrp %lu %s", path,
+               (unsigned long)sb.st_gid, (unsigned long)r->gid, (unsigned long)r->gid, path);
+        return PT_ERR_UNSAFE;
+    }
+    mode_t perm = sb.st_mode & 07777;
+    mode_t extra = perm & ~r->allowed;
+    if (extra) {
+        pt_log(LOG_ERR, "%s: mode %04o allows access by %s (at most %04o is allowed); run chmod "
+                        "%03o %s",
+               path, (unsigned)perm, who_gets(extra), (unsigned)r->allowed,
+               (unsigned)(perm & r->allowed & 0777), path);
+        return PT_ERR_UNSAFE;
+    }
+    if (sb.st_nlink != 1) {
+        pt_log(LOG_ERR, "%s: has %lu hard links, expected 1 (another name for it may belong to "
+                        "someone else); remove the file and set it up again",
+               path, (unsigned long)sb.st_nlink);
+        return PT_ERR_UNSAFE;
+    }
+    if (sb.st_size < 0 || (uintmax_t)sb.st_size > r->max_size) {
+        pt_log(LOG_ERR, "%s: %lld bytes, more than the %zu allowed; it is not a file pam_totp "
+                        "wrote: remove it", path, (long long)sb.st_size, r->max_size);
+        return PT_ERR_TOOBIG;
+    }
+    return PT_OK;
+}
+
+int pt_file_open_checked(int dirfd, const char *name, const char *path, const pt_file_rules *r,
+                         int *fd)
+{
+    int f;
+    int rc = pt_file_open_raw(dirfd, name, path, &f);
+    if (rc != PT_OK)
+        return rc;
+    rc = pt_file_check_fd(f, path, r);
+    if (rc != PT_OK) {
+        close(f);
+        return rc;
+    }
+    *fd = f;
+    return PT_OK;
+}
+
+int pt_file_read_fd(int fd, const char *path, size_t max_size, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    if (max_size > READ_CAP_MAX)
+        return PT_ERR_INVAL;
+    /* One byte more than allowed tells "grew past the cap" from "exactly the cap", one more for
+     * the terminating NUL. The files are small, so the whole cap is allocated up front. */
+    size_t cap = max_size + 1;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return PT_ERR_NOMEM;
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            pt_log(LOG_ERR, "%s: read failed: %s", path, strerror(err));
+            pt_wipe(buf, got);
+            free(buf);
+            return PT_ERR_IO;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    int rc = PT_OK;
+    if (got > max_size) {
+        pt_log(LOG_ERR, "%s: more than the %zu bytes allowed; it is not a file pam_totp wrote: "
+                        "remove it", path, max_size);
+        rc = PT_ERR_TOOBIG;
+    } else if (memchr(buf, '\0', got)) {
+        pt_log(LOG_ERR, "%s: contains a NUL byte; it is damaged: remove it", path);
+        rc = PT_ERR_MALFORMED;
+    }
+    if (rc != PT_OK) {
+        pt_wipe(buf, got);
+        free(buf);
+        return rc;
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return PT_OK;
+}
+
+int pt_file_read_at(int dirfd, const char *name, const char *path, const pt_file_rules *r,
+                    char **data, size_t *len)
+{
+    int fd;
+    int rc = pt_file_open_checked(dirfd, name, path, r, &fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = pt_file_read_fd(fd, path, r->max_size, data, len);
+    close(fd);
+    return rc;
+}
+
+static int fsync_dir(int dirfd, const char *path)
+{
+    if (fsync(dirfd) != 0) {
+        pt_log(LOG_ERR, "%s: cannot sync its directory: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+/* ".NAME.tmp.XXXXXX" with six random letters and digits. */
+static int temp_name(const char *name, const char *path, char *out, size_t outsz)
+{
+    static const char alnum[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char rnd[6];
+    size_t got = 0;
+    while (got < sizeof rnd) {
+        ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            pt_log(LOG_ERR, "%s: no random bytes for a temporary name: %s", path, strerror(errno));
+            return PT_ERR_IO;
+        }
+        got += (size_t)n;
+    }
+    char sfx[7];
+    for (size_t i = 0; i < 6; i++)
+        sfx[i] = alnum[rnd[i] % (sizeof alnum - 1)];
+    sfx[6] = '\0';
+    int n = snprintf(out, outsz, ".%s.tmp.%s", name, sfx);
+    if (n < 0 || (size_t)n >= outsz)
+        return PT_ERR_TOOBIG;
+    return PT_OK;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int valid_name(const char *name, const char *path)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n + TMP_EXTRA > NAME_MAX || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0) {
+        pt_log(LOG_ERR, "%s: not a usable file name", path);
+        return PT_ERR_INVAL;
+    }
+    return PT_OK;
+}
+
+/* Creates and fills the temp file: written, owned, moded and synced. The caller gets the open
+ * descriptor and the temp name, and must unlink the temp on its own later failures. */
+static int write_temp(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                      uid_t uid, gid_t gid, mode_t mode, char tmp[NAME_MAX + 1], int *fdout)
+{
+    int rc = valid_name(name, path);
+    if (rc != PT_OK)
+        return rc;
+    int fd = -1;
+    for (int i = 0; i < TMP_TRIES && fd < 0; i++) {
+        rc = temp_name(name, path, tmp, NAME_MAX + 1);
+        if (rc != PT_OK)
+            return rc;
+        /* 0600 until owner and mode are final: nobody else may open it in between. */
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+        if (fd < 0 && errno != EEXIST) {
+            int err = errno;
+            pt_log(LOG_ERR, "%s: cannot create a temporary file next to it: %s", path,
+                   strerror(err));
+            return (err == EACCES || err == EPERM) ? PT_ERR_PERM : PT_ERR_IO;
+        }
+    }
+    if (fd < 0) {
+        pt_log(LOG_ERR, "%s: cannot find a free temporary name", path);
+        return PT_ERR_IO;
+    }
+    const char *step = NULL;
+    if (write_all(fd, data, len) != 0)
+        step = "write";
+    else if (geteuid() == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)
+        step = "set the owner of";
+    else if (fchmod(fd, mode) != 0)
+        step = "set the mode of";
+    else if (fsync(fd) != 0)
+        step = "sync";
+    if (step) {
+        pt_log(LOG_ERR, "%s: cannot %s the new file: %s", path, step, strerror(errno));
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return PT_ERR_IO;
+    }
+    *fdout = fd;
+    return PT_OK;
+}
+
+static int close_temp(int fd, int dirfd, const char *tmp, const char *path)
+{
+    if (close(fd) != 0) {
+        pt_log(LOG_ERR, "%s: cannot close the new file: %s", path, strerror(errno));
+        unlinkat(dirfd, tmp, 0);
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+static int rename_in(int dirfd, const char *tmp, const char *name, const char *path)
+{
+    if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        pt_log(LOG_ERR, "%s: cannot move the new file into place: %s", path, strerror(errno));
+        unlinkat(dirfd, tmp, 0);
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+int pt_file_replace_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                       uid_t uid, gid_t gid, mode_t mode)
+{
+    char tmp[NAME_MAX + 1];
+    int fd;
+    int rc = write_temp(dirfd, name, path, data, len, uid, gid, mode, tmp, &fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = close_temp(fd, dirfd, tmp, path);
+    if (rc == PT_OK)
+        rc = rename_in(dirfd, tmp, name, path);
+    if (rc == PT_OK)
+        rc = fsync_dir(dirfd, path);
+    return rc;
+}
+
+int pt_file_replace_locked_at(int dirfd, const char *name, const char *path, const void *data,
+                              size_t len, uid_t uid, gid_t gid, mode_t mode, int *lockfd)
+{
+    char tmp[NAME_MAX + 1];
+    int fd;
+    *lockfd = -1;
+    int rc = write_temp(dirfd, name, path, data, len, uid, gid, mode, tmp, &fd);
+    if (rc != PT_OK)
+        return rc;
+    /* Nobody else knows the temp file yet, so this lock is immediate; whoever opens the new
+     * file after the rename waits for us. */
+    int lr;
+    while ((lr = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+        ;
+    if (lr != 0) {
+        pt_log(LOG_ERR, "%s: cannot lock the new file: %s", path, strerror(errno));
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return PT_ERR_IO;
+    }
+    rc = rename_in(dirfd, tmp, name, path);
+    if (rc != PT_OK) {
+        close(fd);
+        return rc;
+    }
+    *lockfd = fd;
+    return fsync_dir(dirfd, path);
+}
+
+/* link-then-unlink, for file systems without RENAME_NOREPLACE. */
+static int link_in(int dirfd, const char *tmp, const char *name, const char *path)
+{
+    if (linkat(dirfd, tmp, dirfd, name, 0) != 0) {
+        int err = errno;
+        unlinkat(dirfd, tmp, 0);
+        if (err == EEXIST)
+            return PT_ERR_EXISTS;
+        pt_log(LOG_ERR, "%s: cannot link the new file into place: %s", path, strerror(err));
+        return PT_ERR_IO;
+    }
+    if (unlinkat(dirfd, tmp, 0) != 0) {
+        pt_log(LOG_ERR, "%s: cannot remove the temporary name %s: %s", path, tmp, strerror(errno));
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
+int pt_file_create_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                      uid_t uid, gid_t gid, mode_t mode)
+{
+    char tmp[NAME_MAX + 1];
+    int fd;
+    int rc = write_temp(dirfd, name, path, data, len, uid, gid, mode, tmp, &fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = close_temp(fd, dirfd, tmp, path);
+    if (rc != PT_OK)
+        return rc;
+    /* RENAME_NOREPLACE makes the file appear complete with a single link; the link-then-unlink
+     * fallback briefly shows two links (readers that check nlink retry). */
+    if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0) {
+        int err = errno;
+        if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP) {
+            rc = link_in(dirfd, tmp, name, path);
+        } else {
+            unlinkat(dirfd, tmp, 0);
+            if (err == EEXIST)
+                return PT_ERR_EXISTS;
+            pt_log(LOG_ERR, "%s: cannot move the new file into place: %s", path, strerror(err));
+            return PT_ERR_IO;
+        }
+        if (rc != PT_OK)
+            return rc;
+    }
+    return fsync_dir(dirfd, path);
+}
+
+int pt_file_remove_at(int dirfd, const char *name, const char *path)
+{
+    if (unlinkat(dirfd, name, 0) != 0) {
+        int err = errno;
+        if (err == ENOENT)
+            return PT_ERR_NOENT;
+        pt_log(LOG_ERR, "%s: cannot remove: %s", path, strerror(err));
+        return (err == EACCES || err == EPERM) ? PT_ERR_PERM : PT_ERR_IO;
+    }
+    return fsync_dir(dirfd, path);
+}
+
+static int check_dir_fd(int fd, const char *path, uid_t owner)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        pt_log(LOG_ERR, "%s: is %s, not a directory", path, type_name(sb.st_mode));
+        return PT_ERR_UNSAFE;
+    }
+    if (sb.st_uid != owner) {
+        pt_log(LOG_ERR, "%s: directory owned by uid %lu, but must be owned by uid %lu; fix its "
+                        "owner", path, (unsigned long)sb.st_uid, (unsigned long)owner);
+        return PT_ERR_UNSAFE;
+    }
+    /* Group- or world-writable lets someone else swap names in it (a sticky bit does not help:
+     * they could still create the name first). */
+    if (sb.st_mode & 022) {
+        pt_log(LOG_ERR, "%s: directory mode %04o lets %s create and rename files in it; run "
+                        "chmod go-w %s", path, (unsigned)(sb.st_mode & 07777),
+               (sb.st_mode & 002) ? "anyone" : "its group", path);
+        return PT_ERR_UNSAFE;
+    }
+    return PT_OK;
+}
+
+int pt_dir_open(const char *path, uid_t owner, int *dirfd)
+{
+    *dirfd = -1;
+    int fd = open(path, DIR_FLAGS);
+    /* A directory we may search but not list (the 0711 state directory, for a user): O_PATH is
+     * enough to open names in it and to fstat it. */
+    if (fd < 0 && errno == EACCES)
+        fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return open_errno_rc(errno, path, "directory");
+    int rc = check_dir_fd(fd, path, owner);
+    if (rc != PT_OK) {
+        close(fd);
+        return rc;
+    }
+    *dirfd = fd;
+    return PT_OK;
+}
+
+int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd)
+{
+    *dirfd = -1;
+    if (mkdir(path, mode) != 0) {
+        int err = errno;
+        if (err == EEXIST)
+            return pt_dir_open(path, owner, dirfd);
+        pt_log(LOG_ERR, "%s: cannot create the directory: %s", path, strerror(err));
+        return err == ENOENT ? PT_ERR_NOENT : (err == EACCES ? PT_ERR_PERM : PT_ERR_IO);
+    }
+    /* We made it: set the owner and the exact mode (mkdir applied the umask). */
+    int fd = open(path, DIR_FLAGS);
+    if (fd < 0)
+        return open_errno_rc(errno, path, "directory");
+    if ((geteuid() == 0 && fchown(fd, owner, group) != 0) || fchmod(fd, mode) != 0) {
+        pt_log(LOG_ERR, "%s: cannot set the owner and mode of the new directory: %s", path,
+               strerror(errno));
+        close(fd);
+        return PT_ERR_IO;
+    }
+    int rc = check_dir_fd(fd, path, owner);
+    if (rc == PT_OK)
+        rc = fsync(fd) == 0 ? PT_OK : PT_ERR_IO;
+    if (rc != PT_OK) {
+        close(fd);
+        return rc;
+    }
+    *dirfd = fd;
+    return PT_OK;
+}
+
+int pt_path_split(const char *path, char *dir, size_t dirsz, char *name, size_t namesz)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash || path[0] != '/' || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+        strcmp(slash + 1, "..") == 0) {
+        pt_log(LOG_ERR, "%s: not a path to a file (it must be absolute and end in a file name)",
+               path ? path : "(null)");
+        return PT_ERR_INVAL;
+    }
+    size_t dlen = (size_t)(slash - path);
+    size_t nlen = strlen(slash + 1);
+    if (dlen == 0)
+        dlen = 1; /* "/name": the root directory */
+    if (dlen >= dirsz || nlen >= namesz) {
+        pt_log(LOG_ERR, "%s: path too long", path);
+        return PT_ERR_TOOBIG;
+    }
+    memcpy(dir, path, dlen);
+    dir[dlen] = '\0';
+    memcpy(name, slash + 1, nlen + 1);
+    return PT_OK;
+}
+
+int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, size_t namesz)
+{
+    char dir[PATH_MAX];
+    *dirfd = -1;
+    int rc = pt_path_split(path, dir, sizeof dir, name, namesz);
+    if (rc != PT_OK)
+        return rc;
+    return pt_dir_open(dir, owner, dirfd);
+}
