@@ -448,7 +448,8 @@ int pt_file_remove_at(int dirfd, const char *name, const char *path)
     return fsync_dir(dirfd, path);
 }
 
-static int check_dir_fd(int fd, const char *path, uid_t owner)
+/* owner, or also root when root_ok. */
+static int check_dir_fd(int fd, const char *path, uid_t owner, bool root_ok)
 {
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
@@ -459,9 +460,10 @@ static int check_dir_fd(int fd, const char *path, uid_t owner)
         pt_log(LOG_ERR, "%s: is %s, not a directory", path, type_name(sb.st_mode));
         return PT_ERR_UNSAFE;
     }
-    if (sb.st_uid != owner) {
-        pt_log(LOG_ERR, "%s: directory owned by uid %lu, but must be owned by uid %lu; fix its "
-                        "owner", path, (unsigned long)sb.st_uid, (unsigned long)owner);
+    if (sb.st_uid != owner && !(root_ok && sb.st_uid == 0)) {
+        pt_log(LOG_ERR, "%s: directory owned by uid %lu, but must be owned by uid %lu%s; fix its "
+                        "owner", path, (unsigned long)sb.st_uid, (unsigned long)owner,
+               root_ok ? " or root" : "");
         return PT_ERR_UNSAFE;
     }
     /* Group- or world-writable lets someone else swap names in it (a sticky bit does not help:
@@ -475,7 +477,7 @@ static int check_dir_fd(int fd, const char *path, uid_t owner)
     return PT_OK;
 }
 
-int pt_dir_open(const char *path, uid_t owner, int *dirfd)
+static int dir_open(const char *path, uid_t owner, bool root_ok, int *dirfd)
 {
     *dirfd = -1;
     int fd = open(path, DIR_FLAGS);
@@ -485,13 +487,23 @@ int pt_dir_open(const char *path, uid_t owner, int *dirfd)
         fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return open_errno_rc(errno, path, "directory");
-    int rc = check_dir_fd(fd, path, owner);
+    int rc = check_dir_fd(fd, path, owner, root_ok);
     if (rc != PT_OK) {
         close(fd);
         return rc;
     }
     *dirfd = fd;
     return PT_OK;
+}
+
+int pt_dir_open(const char *path, uid_t owner, int *dirfd)
+{
+    return dir_open(path, owner, false, dirfd);
+}
+
+int pt_dir_open_user(const char *path, uid_t owner, int *dirfd)
+{
+    return dir_open(path, owner, true, dirfd);
 }
 
 int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd)
@@ -514,7 +526,7 @@ int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mod
         close(fd);
         return PT_ERR_IO;
     }
-    int rc = check_dir_fd(fd, path, owner);
+    int rc = check_dir_fd(fd, path, owner, false);
     if (rc == PT_OK)
         rc = fsync(fd) == 0 ? PT_OK : PT_ERR_IO;
     if (rc != PT_OK) {
