@@ -1,0 +1,69 @@
+/* What the login benchmark measures: a "case" is one PAM stack (our module or Google's, with its
+ * own service directory and files) or the floor. Each case is set up here so that every login
+ * presents a fresh, valid answer: a TOTP code for the benchmark clock's current step, or a
+ * backup/scratch code not used before. */
+#ifndef PT_BENCH_CASES_H
+#define PT_BENCH_CASES_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backup.h"
+#include "config.h"
+#include "enrolment.h"
+#include "stats.h"
+#include "totp.h"
+#include "user.h"
+
+typedef enum { CASE_OURS, CASE_GOOGLE, CASE_FLOOR } bench_kind;
+
+#define BENCH_LABEL_MAX 64
+#define BENCH_GOOGLE_CODE_LEN 8
+
+typedef struct {
+    char label[BENCH_LABEL_MAX];
+    bench_kind kind;
+    char module[PATH_MAX];   /* absolute path of the .so */
+    char workdir[PATH_MAX];  /* pam.d/, state/, enrol/ and the config file live here */
+    bool system_mode;        /* ours: enrolment_file = WORKDIR/enrol/%u instead of %h/.pam_totp */
+    char confdir[PATH_MAX];  /* WORKDIR/pam.d, holding the service "bench" */
+
+    /* ours */
+    pt_options opt;
+    pt_enrolment enr;
+    pt_backup_code codes[PT_BACKUP_MAX];
+    /* google */
+    char gcodes[PT_BACKUP_MAX][BENCH_GOOGLE_CODE_LEN + 1];
+    char gpath[PATH_MAX];
+
+    unsigned ncodes, next_code; /* backup mode: codes per set, next unused one */
+    int dirfd;                  /* floor: the directory written to */
+    bench_samples samples;
+} bench_case;
+
+/* What all cases share. */
+typedef struct {
+    const pt_user *user;
+    uint8_t secret[20];      /* one SHA-1 TOTP secret for every case */
+    unsigned period;         /* 30 */
+    unsigned backup_codes;   /* 0: TOTP logins; otherwise backup-code logins, sets of this size */
+} bench_env;
+
+/* Parses "LABEL:ours:MODULE:WORKDIR:home|system", "LABEL:google:MODULE:WORKDIR" or
+ * "LABEL:floor:DIR". 0 or -1 (message on stderr). */
+int bench_case_parse(bench_case *c, const char *spec);
+
+/* Writes the service file, configuration and enrolment (or secret file), removing any replay
+ * state left from an earlier run. 0 or -1 (message on stderr). */
+int bench_case_setup(bench_case *c, const bench_env *env);
+
+/* The answer for the next login at the benchmark clock's current time. In backup mode this takes
+ * the next unused code, first writing a fresh set (new enrolment id, or a rewritten secret file)
+ * when the current one is used up; that happens outside the timed region. 0 or -1. */
+int bench_case_answer(bench_case *c, const bench_env *env, char *out, size_t outsz);
+
+/* Undoes what setup left in memory (secrets wiped). Files stay for the caller to remove. */
+void bench_case_free(bench_case *c);
+
+#endif

@@ -1,0 +1,252 @@
+/* pt-bench: logs in through real libpam, in-process, many times, with our module and with
+ * Google's, alternating batches so that both see the same machine state, and measures the floor
+ * (one durable small-file replacement) in between.
+ *
+ *   pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup CODES] CASE...
+ *   pt-bench populate WORKDIR COUNT UID_BASE PASSWD_OUT GROUP_OUT
+ *
+ * CASE is LABEL:ours:MODULE.so:WORKDIR:home|system, LABEL:google:MODULE.so:WORKDIR or
+ * LABEL:floor:DIR. Each login is pam_start_confdir + pam_authenticate + pam_end, as a login
+ * process does it, with the wall clock (time, clock_gettime, gettimeofday: fakeclock.c) one
+ * period later than the previous login, so every TOTP code is fresh. With --backup CODES every
+ * login uses a new backup code from sets of CODES codes. Before measuring, each case must accept
+ * its warm-up logins and refuse a replayed answer (proof that reuse is disallowed).
+ *
+ * Output, one line per case: "case=LABEL median_us=.. p99_us=.. mean_us=.. min_us=.. n=..",
+ * then "maxrss_kb=N" (getrusage of the whole process). Exit status 0, or 1 when any login
+ * failed (the figures would be meaningless). */
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cases.h"
+#include "fakeclock.h"
+#include "floor.h"
+#include "pt_error.h"
+#include "user.h"
+
+int bench_populate_main(int argc, char **argv);
+
+#define MAX_CASES 16
+#define ANSWER_MAX 64
+
+typedef struct {
+    const char *answer;
+    int asked;
+} conv_data;
+
+/* Answers the one prompt with the prepared answer; informational messages are ignored. A second
+ * prompt fails the conversation, like a client with nothing more to say. */
+static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+    conv_data *d = data;
+    struct pam_response *r = calloc((size_t)n, sizeof(*r));
+    if (r == NULL)
+        return PAM_BUF_ERR;
+    for (int i = 0; i < n; i++) {
+        int style = msg[i]->msg_style;
+        if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
+            continue;
+        if (d->asked++ > 0 || (r[i].resp = strdup(d->answer)) == NULL) {
+            for (int j = 0; j < i; j++)
+                free(r[j].resp);
+            free(r);
+            return PAM_CONV_ERR;
+        }
+    }
+    *resp = r;
+    return PAM_SUCCESS;
+}
+
+/* No failure delay: a refused replay in the sanity check should not sleep. */
+static void no_delay(int retval, unsigned usec_delay, void *appdata)
+{
+    (void)retval, (void)usec_delay, (void)appdata;
+}
+
+static int login_once(const bench_case *c, const char *user, const char *answer, int64_t *ns)
+{
+    conv_data d = {answer, 0};
+    struct pam_conv conv = {converse, &d};
+    pam_handle_t *h = NULL;
+    int64_t t0 = bench_mono_ns();
+    int rc = pam_start_confdir("bench", user, &conv, c->confdir, &h);
+    if (rc == PAM_SUCCESS) {
+        pam_set_item(h, PAM_FAIL_DELAY, (const void *)no_delay);
+        rc = pam_authenticate(h, 0);
+        pam_end(h, rc);
+    }
+    *ns = bench_mono_ns() - t0;
+    return rc;
+}
+
+/* One measured operation of a case at the current benchmark time. */
+static int run_one(bench_case *c, const bench_env *env, int64_t *ns, char *answer)
+{
+    if (c->kind == CASE_FLOOR) {
+        int64_t t0 = bench_mono_ns();
+        int rc = bench_floor_once(c->dirfd);
+        *ns = bench_mono_ns() - t0;
+        if (rc != 0)
+            perror("pt-bench: floor write");
+        return rc;
+    }
+    if (bench_case_answer(c, env, answer, ANSWER_MAX) != 0) {
+        fprintf(stderr, "pt-bench: %s: cannot prepare the answer\n", c->label);
+        return -1;
+    }
+    int rc = login_once(c, env->user->name, answer, ns);
+    if (rc != PAM_SUCCESS) {
+        fprintf(stderr, "pt-bench: %s: login at t=%lld refused: %s (%d)\n", c->label,
+                (long long)bench_clock_get(), pam_strerror(NULL, rc), rc);
+        return -1;
+    }
+    return 0;
+}
+
+static void tick(const bench_env *env)
+{
+    bench_clock_set(bench_clock_get() + env->period);
+}
+
+/* Warm-up logins, then the same answer again at the same time must be refused. */
+static int warm_up(bench_case *c, const bench_env *env, unsigned warmup)
+{
+    char answer[ANSWER_MAX] = "";
+    int64_t ns;
+    for (unsigned i = 0; i < warmup; i++) {
+        tick(env);
+        if (run_one(c, env, &ns, answer) != 0)
+            return -1;
+    }
+    if (c->kind == CASE_FLOOR || warmup == 0)
+        return 0;
+    if (login_once(c, env->user->name, answer, &ns) == PAM_SUCCESS) {
+        fprintf(stderr, "pt-bench: %s: a replayed answer was accepted; reuse must be disallowed\n", c->label);
+        return -1;
+    }
+    pt_wipe(answer, sizeof(answer));
+    return 0;
+}
+
+static int measure(bench_case *cases, int ncases, const bench_env *env, unsigned n, unsigned batch)
+{
+    char answer[ANSWER_MAX];
+    for (unsigned done = 0; done < n; done += batch) {
+        unsigned k = n - done < batch ? n - done : batch;
+        for (int ci = 0; ci < ncases; ci++) {
+            for (unsigned i = 0; i < k; i++) {
+                int64_t ns;
+                tick(env);
+                if (run_one(&cases[ci], env, &ns, answer) != 0)
+                    return -1;
+                bench_samples_add(&cases[ci].samples, ns);
+            }
+        }
+    }
+    pt_wipe(answer, sizeof(answer));
+    return 0;
+}
+
+static void report(bench_case *cases, int ncases)
+{
+    for (int ci = 0; ci < ncases; ci++) {
+        bench_summary s;
+        bench_summarise(&cases[ci].samples, &s);
+        printf("case=%s median_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f n=%zu\n", cases[ci].label,
+               s.median_us, s.p99_us, s.mean_us, s.min_us, s.n);
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        printf("maxrss_kb=%ld\n", ru.ru_maxrss);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup CODES] CASE...\n"
+                    "       pt-bench populate WORKDIR COUNT UID_BASE PASSWD_OUT GROUP_OUT\n"
+                    "CASE: LABEL:ours:MODULE.so:WORKDIR:home|system | LABEL:google:MODULE.so:WORKDIR | "
+                    "LABEL:floor:DIR\n");
+    return 2;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int login_main(int argc, char **argv)
+{
+    static bench_case cases[MAX_CASES];
+    const char *user = "ptbench";
+    unsigned n = 2000, batch = 100, warmup = 3, backup = 0;
+    int ncases = 0, i;
+    for (i = 2; i < argc && argv[i][0] == '-'; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL)
+            return usage();
+        int bad = 0;
+        if (strcmp(argv[i], "-u") == 0)
+            user = v;
+        else if (strcmp(argv[i], "-n") == 0)
+            bad = parse_uint(v, 1, 1000000, &n);
+        else if (strcmp(argv[i], "-b") == 0)
+            bad = parse_uint(v, 1, 1000000, &batch);
+        else if (strcmp(argv[i], "-w") == 0)
+            bad = parse_uint(v, 0, 1000, &warmup);
+        else if (strcmp(argv[i], "--backup") == 0)
+            bad = parse_uint(v, 1, PT_BACKUP_MAX, &backup);
+        else
+            return usage();
+        if (bad)
+            return usage();
+        i++;
+    }
+    for (; i < argc; i++) {
+        if (ncases == MAX_CASES || bench_case_parse(&cases[ncases], argv[i]) != 0)
+            return usage();
+        ncases++;
+    }
+    if (ncases == 0)
+        return usage();
+
+    pt_user u;
+    if (pt_user_lookup(&u, user) != PT_OK) {
+        fprintf(stderr, "pt-bench: no account %s: create the test user first (scripts/bench.sh does)\n", user);
+        return 1;
+    }
+    bench_env env = {.user = &u, .period = 30, .backup_codes = backup};
+    /* Start mid-step at the real time: enrolments look recent, logs look sane. */
+    bench_clock_set(bench_real_time() / 30 * 30 + 15);
+    int rc = pt_random_bytes(env.secret, sizeof(env.secret), 1) == PT_OK ? 0 : -1;
+    for (int ci = 0; rc == 0 && ci < ncases; ci++) {
+        if (bench_samples_init(&cases[ci].samples, n) != 0 || bench_case_setup(&cases[ci], &env) != 0 ||
+            warm_up(&cases[ci], &env, warmup) != 0)
+            rc = -1;
+    }
+    if (rc == 0)
+        rc = measure(cases, ncases, &env, n, batch);
+    if (rc == 0)
+        report(cases, ncases);
+    for (int ci = 0; ci < ncases; ci++)
+        bench_case_free(&cases[ci]);
+    pt_wipe(env.secret, sizeof(env.secret));
+    pt_user_free(&u);
+    return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "login") == 0)
+        return login_main(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "populate") == 0)
+        return bench_populate_main(argc - 1, argv + 1);
+    return usage();
+}
