@@ -1,0 +1,378 @@
+/* pam-totp enrol: set up an authenticator app.
+ *   interactive:      QR code + secret, confirm a code (3 tries), activate, show backup codes once
+ *   --begin/--verify: the same in two steps for scripts and provisioning
+ * The new enrolment is kept in memory until confirmed (interactive), so an abandoned run leaves
+ * any existing enrolment as it was. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base32.h"
+#include "cli.h"
+#include "log.h"
+#include "pt_error.h"
+#include "totp.h"
+#include "uri.h"
+#include "verify.h"
+
+#define TRIES 3
+
+typedef struct {
+    bool force, begin, json;
+    const char *verify_code, *code, *name;
+    cli_qr_mode qr;
+} enrol_args;
+
+static void help(void)
+{
+    printf("Usage: pam-totp enrol [--force] [--qr=utf8|ansi|none] [--user NAME]\n"
+           "       pam-totp enrol --begin [--json] [--user NAME]\n"
+           "       pam-totp enrol --verify CODE [--json] [--user NAME]\n\n"
+           "Sets up an authenticator app: shows a QR code and the secret, asks for a code from the\n"
+           "app, then prints one-time backup codes. An existing enrolment is kept unless --force;\n"
+           "replacing your own needs a current code or a backup code.\n\n"
+           "  --force          replace an active enrolment\n"
+           "  --code CODE      the current code for --force (else asked on the terminal)\n"
+           "  --qr=MODE        utf8 (half blocks), ansi (colours) or none; default: utf8 when the\n"
+           "                   locale is UTF-8, ansi otherwise\n"
+           "  --begin          create a pending enrolment (expires after pending_ttl seconds)\n"
+           "  --verify CODE    confirm the pending enrolment with a code; prints the backup codes\n"
+           "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes)\n"
+           "  --user NAME      enrol another user (root only)\n"
+           "  --config PATH, --help\n");
+}
+
+int cli_new_backup_set(const cli_ctx *c, pt_enrolment *e, pt_backup_code *codes, unsigned *n)
+{
+    *n = c->opt.backup_codes;
+    if (*n == 0) {
+        memset(&e->backup, 0, sizeof(e->backup));
+        pt_kdf_default(&e->backup.kdf);
+        return pt_random_bytes(e->backup.salt, sizeof(e->backup.salt), 0);
+    }
+    return pt_backup_generate(*n, &e->backup, codes);
+}
+
+/* The otpauth URI and the grouped secret for e; *uri is malloc'd (holds the secret). */
+static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, char **uri,
+                    char *b32, size_t b32sz, char *issuer, char *label)
+{
+    pt_options_issuer(&c->opt, issuer, PT_TEXT_MAX);
+    if (pt_expand(c->opt.label, u->name, u->home, label, PT_TEXT_MAX) != PT_OK) {
+        cli_err("the label setting \"%s\" cannot be expanded: fix `label` in the configuration",
+                c->opt.label);
+        return CLI_USAGE;
+    }
+    if (pt_enrolment_secret_b32(e, b32, b32sz) != PT_OK)
+        return CLI_SYSERR;
+    *uri = pt_otpauth_uri(issuer, label, b32, e->alg, e->digits, e->period);
+    if (*uri == NULL) {
+        cli_err("cannot build the otpauth URI (issuer or label too long?)");
+        return CLI_SYSERR;
+    }
+    return CLI_OK;
+}
+
+/* Shows everything needed to add the account to an app. */
+static int show_setup(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, cli_qr_mode qr,
+                      bool with_qr)
+{
+    char b32[2 * PT_SECRET_MAX], grouped[3 * PT_SECRET_MAX], issuer[PT_TEXT_MAX],
+        label[PT_TEXT_MAX];
+    char *uri = NULL;
+    int st = describe(c, u, e, &uri, b32, sizeof(b32), issuer, label);
+    if (st != CLI_OK)
+        return st;
+    if (pt_base32_group(b32, grouped, sizeof(grouped)) != PT_OK)
+        st = CLI_SYSERR;
+    if (st == CLI_OK) {
+        printf("Issuer:  %s\nAccount: %s\n\n", issuer, label);
+        if (with_qr && qr != CLI_QR_NONE) {
+            printf("Scan this QR code with your authenticator app:\n\n");
+            if (cli_qr_print(stdout, uri, qr) != 0)
+                printf("(the QR code cannot be drawn; enter the secret by hand)\n");
+            printf("\n");
+        }
+        printf("Or enter the secret by hand (time-based, %s, %u digits, every %u seconds):\n"
+               "  %s\n\nURI: %s\n\n",
+               pt_alg_uri_name(e->alg), e->digits, e->period, grouped, uri);
+    }
+    pt_wipe(b32, sizeof(b32));
+    pt_wipe(grouped, sizeof(grouped));
+    pt_wipe(uri, strlen(uri));
+    free(uri);
+    return st;
+}
+
+static void show_codes(const pt_backup_code *codes, unsigned n)
+{
+    if (n == 0) {
+        printf("No backup codes are configured (backup_codes = 0).\n");
+        return;
+    }
+    printf("Backup codes: each works once, when you cannot use your app.\n"
+           "Store them now somewhere safe (a password manager or on paper): they are shown only\n"
+           "this once.\n\n");
+    cli_print_codes(stdout, codes, n);
+    printf("\n");
+}
+
+/* Activates e with a new backup set, stores it, prints the codes. */
+static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
+{
+    pt_backup_code codes[PT_BACKUP_MAX];
+    unsigned n = 0;
+    int st = CLI_OK;
+    if (cli_new_backup_set(c, e, codes, &n) != PT_OK) {
+        cli_err("cannot generate backup codes");
+        return CLI_SYSERR;
+    }
+    e->status = PT_ENROL_ACTIVE;
+    e->expires = 0;
+    int rc = pt_enrolment_store(&c->opt, u, e);
+    if (rc != PT_OK) {
+        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
+        st = cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
+    } else {
+        char count[16];
+        snprintf(count, sizeof(count), "%u", n);
+        cli_audit(LOG_NOTICE, "enrol_completed", u, cli_is_other_user(u), "backup_codes", count,
+                  NULL, NULL);
+        if (json) {
+            printf("{\"backup_codes\": ");
+            cli_json_codes(stdout, codes, n);
+            printf("}\n");
+        } else {
+            printf("MFA is now set up for %s.\n\n", u->name);
+            show_codes(codes, n);
+        }
+    }
+    pt_wipe(codes, sizeof(codes));
+    return st;
+}
+
+/* Existing enrolment: refuse unless force (then prove possession as the user). */
+static int check_existing(cli_ctx *c, const pt_user *u, const enrol_args *a)
+{
+    pt_enrolment old;
+    int rc = cli_load_enrolment(c, u, &old);
+    int st = CLI_OK;
+    if (rc == PT_ERR_NOENT)
+        return CLI_OK;
+    if (rc != PT_OK) {
+        cli_err("the existing enrolment of %s cannot be used (%s): `pam-totp reset %s` as root "
+                "removes it",
+                u->name, pt_strerror(rc), u->name);
+        return CLI_SYSERR;
+    }
+    if (old.status == PT_ENROL_ACTIVE) {
+        if (!a->force || a->begin) {
+            cli_err("%s is already enrolled: `pam-totp enrol --force` replaces the enrolment "
+                    "(a current code or a backup code is needed)",
+                    u->name);
+            st = CLI_REFUSED;
+        } else {
+            st = cli_confirm_code(c, u, &old, a->code, true, "replacing the enrolment");
+        }
+    }
+    pt_enrolment_wipe(&old);
+    return st;
+}
+
+static int ask_code(cli_ctx *c, const pt_enrolment *e)
+{
+    char answer[PT_ANSWER_MAX + 1];
+    for (int i = 1; i <= TRIES; i++) {
+        char prompt[96];
+        snprintf(prompt, sizeof(prompt), "Enter the %u-digit code from the app: ", e->digits);
+        int r = cli_read_answer(prompt, answer, sizeof(answer));
+        if (r == -1) {
+            cli_err("no code given: nothing was changed; run `pam-totp enrol` again");
+            return CLI_REFUSED;
+        }
+        int64_t now = cli_now();
+        if (now > e->expires) {
+            pt_wipe(answer, sizeof(answer));
+            cli_err("the enrolment expired (pending_ttl): run `pam-totp enrol` again");
+            return CLI_REFUSED;
+        }
+        const char *method = NULL;
+        int ok = r == 0 ? pt_verify_stateless(&c->opt, e, NULL, answer, now, &method) : 0;
+        pt_wipe(answer, sizeof(answer));
+        if (ok < 0) {
+            cli_err("could not check the code");
+            return CLI_SYSERR;
+        }
+        if (ok == 1)
+            return CLI_OK;
+        fprintf(stderr, "Code not accepted: check that the phone's clock is right.%s\n",
+                i < TRIES ? " Try again." : "");
+    }
+    cli_err("no code accepted: nothing was changed; run `pam-totp enrol` again");
+    return CLI_REFUSED;
+}
+
+static int enrol_interactive(cli_ctx *c, const pt_user *u, const enrol_args *a)
+{
+    pt_enrolment e;
+    int st = check_existing(c, u, a);
+    if (st != CLI_OK)
+        return st;
+    if (pt_enrolment_new(&c->opt, cli_now(), &e) != PT_OK) {
+        cli_err("cannot create a new secret");
+        return CLI_SYSERR;
+    }
+    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "interactive", NULL,
+              NULL);
+    printf("Setting up TOTP for %s.\n\n", u->name);
+    st = show_setup(c, u, &e, a->qr, true);
+    if (st == CLI_OK)
+        st = ask_code(c, &e);
+    if (st == CLI_OK)
+        st = activate(c, u, &e, false);
+    pt_enrolment_wipe(&e);
+    return st;
+}
+
+static int enrol_begin(cli_ctx *c, const pt_user *u, const enrol_args *a)
+{
+    pt_enrolment e;
+    int st = check_existing(c, u, a);
+    if (st != CLI_OK)
+        return st;
+    if (pt_enrolment_new(&c->opt, cli_now(), &e) != PT_OK) {
+        cli_err("cannot create a new secret");
+        return CLI_SYSERR;
+    }
+    int rc = pt_enrolment_store(&c->opt, u, &e);
+    if (rc != PT_OK) {
+        pt_enrolment_wipe(&e);
+        cli_err("cannot save the pending enrolment of %s: %s", u->name, pt_strerror(rc));
+        return CLI_SYSERR;
+    }
+    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "two_step", NULL, NULL);
+    if (a->json) {
+        char b32[2 * PT_SECRET_MAX], issuer[PT_TEXT_MAX], label[PT_TEXT_MAX];
+        char *uri = NULL;
+        st = describe(c, u, &e, &uri, b32, sizeof(b32), issuer, label);
+        if (st == CLI_OK) {
+            printf("{\"secret\": ");
+            cli_json_string(stdout, b32);
+            printf(", \"uri\": ");
+            cli_json_string(stdout, uri);
+            printf(", \"expires\": %lld}\n", (long long)e.expires);
+            pt_wipe(uri, strlen(uri));
+            free(uri);
+        }
+        pt_wipe(b32, sizeof(b32));
+    } else {
+        char t[64];
+        st = show_setup(c, u, &e, a->qr, true);
+        cli_time_text(e.expires, t, sizeof(t));
+        if (st == CLI_OK)
+            printf("Then confirm with `pam-totp enrol --verify CODE` before %s.\n", t);
+    }
+    pt_enrolment_wipe(&e);
+    return st;
+}
+
+static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
+{
+    pt_enrolment e;
+    const char *method = NULL;
+    int64_t now = cli_now();
+    int rc = cli_load_enrolment(c, u, &e);
+    int st = CLI_OK;
+    if (rc == PT_ERR_NOENT) {
+        cli_err("%s has no pending enrolment: run `pam-totp enrol --begin` first", u->name);
+        return CLI_REFUSED;
+    }
+    if (rc != PT_OK) {
+        cli_err("the enrolment of %s cannot be used: %s", u->name, pt_strerror(rc));
+        return CLI_SYSERR;
+    }
+    if (e.status == PT_ENROL_ACTIVE) {
+        cli_err("%s is already enrolled; nothing to verify (`pam-totp status`)", u->name);
+        st = CLI_REFUSED;
+    } else if (now > e.expires) {
+        char t[64];
+        cli_time_text(e.expires, t, sizeof(t));
+        cli_err("the pending enrolment expired at %s: run `pam-totp enrol --begin` again", t);
+        st = CLI_REFUSED;
+    } else {
+        int ok = pt_verify_stateless(&c->opt, &e, NULL, a->verify_code, now, &method);
+        if (ok < 0) {
+            st = CLI_SYSERR;
+        } else if (ok != 1) {
+            cli_err("code not accepted: check the phone's clock and try the current code");
+            st = CLI_REFUSED;
+        } else {
+            st = activate(c, u, &e, a->json);
+        }
+    }
+    pt_enrolment_wipe(&e);
+    return st;
+}
+
+static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
+{
+    static const struct option opts[] = {
+        {"force", no_argument, NULL, 'f'},        {"qr", required_argument, NULL, 'q'},
+        {"user", required_argument, NULL, 'u'},   {"begin", no_argument, NULL, 'b'},
+        {"verify", required_argument, NULL, 'v'}, {"json", no_argument, NULL, 'j'},
+        {"code", required_argument, NULL, 'C'},   {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int ch;
+    memset(a, 0, sizeof(*a));
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'f': a->force = true; break;
+        case 'q':
+            if (cli_qr_parse(optarg, &a->qr) != 0)
+                return cli_usage_error(c, "--qr takes utf8, ansi or none, not \"%s\"", optarg);
+            break;
+        case 'u': a->name = optarg; break;
+        case 'b': a->begin = true; break;
+        case 'v': a->verify_code = optarg; break;
+        case 'j': a->json = true; break;
+        case 'C': a->code = optarg; break;
+        case 'c': c->config_path = optarg; break;
+        case 'h': help(); return -1;
+        default: return cli_usage_error(c, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if (a->begin && a->verify_code)
+        return cli_usage_error(c, "--begin and --verify are two separate steps");
+    if (a->json && !a->begin && !a->verify_code)
+        return cli_usage_error(c, "--json goes with --begin or --verify");
+    if (a->force && (a->begin || a->verify_code))
+        return cli_usage_error(c, "--force works with the interactive enrolment only");
+    if (a->code && !a->force)
+        return cli_usage_error(c, "--code goes with --force");
+    return CLI_OK;
+}
+
+int cmd_enrol(cli_ctx *c, int argc, char **argv)
+{
+    enrol_args a;
+    int st = parse(c, argc, argv, &a);
+    if (st != CLI_OK)
+        return st < 0 ? CLI_OK : st;
+    if ((st = cli_load_config(c)) != CLI_OK)
+        return st;
+    if ((st = cli_refuse_system_mode(c, "enrol")) != CLI_OK)
+        return st;
+    pt_user u;
+    if ((st = cli_target_user(c, a.name, &u)) != CLI_OK)
+        return st;
+    if (a.begin)
+        st = enrol_begin(c, &u, &a);
+    else if (a.verify_code)
+        st = enrol_verify(c, &u, &a);
+    else
+        st = enrol_interactive(c, &u, &a);
+    pt_user_free(&u);
+    return st;
+}

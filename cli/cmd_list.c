@@ -1,0 +1,163 @@
+/* pam-totp list [--json] [--without-mfa] (root): every login account (uid >= UID_MIN from
+ * /etc/login.defs, with a login shell) plus anyone with an enrolment, and a summary line. */
+#include <ctype.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "pt_error.h"
+
+#define LOGIN_DEFS "/etc/login.defs"
+#define DEFAULT_UID_MIN 1000
+
+static void help(void)
+{
+    printf("Usage: pam-totp list [--json] [--without-mfa]\n\n"
+           "(root) Every login account (uid from UID_MIN in " LOGIN_DEFS ", with a login shell)\n"
+           "and anyone with an enrolment: enrolled?, MFA required by policy?, backup codes left,\n"
+           "locked?, and the enrolment deadline; then a summary line.\n\n"
+           "  --json         a JSON array of {user, enrolled, backup_codes_left, locked, required,\n"
+           "                 deadline}\n"
+           "  --without-mfa  only accounts without an active enrolment\n"
+           "  --config PATH, --help\n");
+}
+
+/* UID_MIN from login.defs ("UID_MIN  1000"), or the default. */
+static unsigned long uid_min(void)
+{
+    unsigned long v = DEFAULT_UID_MIN;
+    char line[512];
+    FILE *f = fopen(LOGIN_DEFS, "re");
+    if (f == NULL)
+        return v;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (strncmp(p, "UID_MIN", 7) != 0 || !isspace((unsigned char)p[7]))
+            continue;
+        char *end;
+        unsigned long n = strtoul(p + 7, &end, 10);
+        if (end != p + 7)
+            v = n;
+    }
+    fclose(f);
+    return v;
+}
+
+static bool login_shell(const char *shell)
+{
+    const char *base = strrchr(shell, '/');
+    base = base ? base + 1 : shell;
+    return strcmp(base, "nologin") != 0 && strcmp(base, "false") != 0;
+}
+
+typedef struct {
+    unsigned accounts, enrolled, missing;
+    bool first;
+} totals;
+
+static void print_row(cli_ctx *c, const pt_user *u, const cli_view *v, bool json, int64_t now,
+                      totals *t)
+{
+    if (json) {
+        printf("%s\n  {\"user\": ", t->first ? "" : ",");
+        cli_json_string(stdout, u->name);
+        printf(", \"enrolled\": ");
+        cli_json_bool(stdout, v->enrolled);
+        printf(", \"backup_codes_left\": %u, \"locked\": ", v->codes_left);
+        cli_json_bool(stdout, v->locked);
+        printf(", \"required\": ");
+        cli_json_bool(stdout, v->required);
+        if (v->deadline > 0)
+            printf(", \"deadline\": %lld}", (long long)v->deadline);
+        else
+            printf(", \"deadline\": null}");
+    } else {
+        char d[128], codes[16];
+        cli_deadline_text(c, v, now, d, sizeof(d));
+        if (v->enrolled)
+            snprintf(codes, sizeof(codes), "%u", v->codes_left);
+        else
+            snprintf(codes, sizeof(codes), "-");
+        printf("%-20s %-8s %-8s %-10s %-6s %s\n", u->name,
+               v->enrolled ? "yes" : (v->pending ? "pending" : "no"), v->required ? "yes" : "no",
+               codes, v->locked ? "yes" : "no", d);
+    }
+    t->first = false;
+}
+
+/* One passwd entry: listed when a login account or enrolled. Returns an exit status. */
+static int one_account(cli_ctx *c, const struct passwd *pw, unsigned long min, bool json,
+                       bool without, int64_t now, totals *t)
+{
+    pt_user u;
+    cli_view v;
+    bool login = pw->pw_uid >= min && login_shell(pw->pw_shell ? pw->pw_shell : "");
+    memset(&u, 0, sizeof(u));
+    int rc = pt_user_from_passwd(&u, pw->pw_name, pw->pw_uid, pw->pw_gid,
+                                 pw->pw_dir ? pw->pw_dir : "", pw->pw_shell ? pw->pw_shell : "");
+    if (rc != PT_OK)
+        return login ? CLI_SYSERR : CLI_OK;
+    int st = cli_view_user(c, &u, now, &v);
+    if (st == CLI_OK && (login || v.enrolled || v.pending)) {
+        t->accounts++;
+        t->enrolled += v.enrolled;
+        t->missing += v.required && !v.enrolled;
+        if (!without || !v.enrolled)
+            print_row(c, &u, &v, json, now, t);
+    }
+    pt_user_free(&u);
+    return st;
+}
+
+int cmd_list(cli_ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},         {"without-mfa", no_argument, NULL, 'w'},
+        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false, without = false;
+    int ch, st;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'j': json = true; break;
+        case 'w': without = true; break;
+        case 'c': c->config_path = optarg; break;
+        case 'h': help(); return CLI_OK;
+        default: return cli_usage_error(c, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_need_root(c, "list every user's MFA")) != CLI_OK)
+        return st;
+    if ((st = cli_load_config(c)) != CLI_OK)
+        return st;
+
+    unsigned long min = uid_min();
+    int64_t now = cli_now();
+    totals t = {0, 0, 0, true};
+    int worst = CLI_OK;
+    if (json)
+        printf("[");
+    else
+        printf("%-20s %-8s %-8s %-10s %-6s %s\n", "USER", "ENROLLED", "REQUIRED", "CODES-LEFT",
+               "LOCKED", "DEADLINE");
+    setpwent();
+    struct passwd *pw;
+    while ((pw = getpwent()) != NULL) {
+        st = one_account(c, pw, min, json, without, now, &t);
+        if (st != CLI_OK)
+            worst = CLI_SYSERR; /* reported; keep listing the others */
+    }
+    endpwent();
+    if (json)
+        printf("%s]\n", t.first ? "" : "\n");
+    else
+        printf("\n%u accounts, %u enrolled, %u required but not enrolled\n", t.accounts,
+               t.enrolled, t.missing);
+    return worst;
+}

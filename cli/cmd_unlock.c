@@ -1,0 +1,64 @@
+/* pam-totp unlock NAME (root): clear the failure lock and the recent failures. Audited with the
+ * acting admin. */
+#include <getopt.h>
+#include <stdio.h>
+#include "cli.h"
+#include "log.h"
+#include "pt_error.h"
+
+static void help(void)
+{
+    printf("Usage: pam-totp unlock NAME\n\n"
+           "(root) Clears NAME's lock after too many wrong codes, and the count of recent\n"
+           "failures. The enrolment is not changed.\n\n"
+           "  --config PATH, --help\n");
+}
+
+int cmd_unlock(cli_ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, st;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': c->config_path = optarg; break;
+        case 'h': help(); return CLI_OK;
+        default: return cli_usage_error(c, "unknown option");
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(c, "name exactly one user: pam-totp unlock NAME");
+    if ((st = cli_need_root(c, "unlock a user")) != CLI_OK)
+        return st;
+    if ((st = cli_load_config(c)) != CLI_OK)
+        return st;
+    pt_user u;
+    if ((st = cli_target_user(c, argv[optind], &u)) != CLI_OK)
+        return st;
+
+    pt_state_handle h;
+    pt_state s;
+    int rc = pt_state_open_locked(&c->opt, &u, &h, &s);
+    if (rc != PT_OK) {
+        cli_err("cannot open the runtime state of %s: %s", u.name, pt_strerror(rc));
+        pt_user_free(&u);
+        return CLI_SYSERR;
+    }
+    bool was_locked = pt_state_lock_left(&s, cli_now()) != 0;
+    pt_state_clear_failures(&s);
+    s.lock_until = 0;
+    rc = pt_state_commit(&h, &s);
+    pt_state_close(&h);
+    if (rc != PT_OK) {
+        cli_err("cannot write the runtime state of %s: %s", u.name, pt_strerror(rc));
+        st = CLI_SYSERR;
+    } else {
+        cli_audit(LOG_NOTICE, "unlocked", &u, true, "was_locked", was_locked ? "yes" : "no", NULL,
+                  NULL);
+        printf(was_locked ? "Unlocked %s.\n" : "%s was not locked; failures cleared.\n", u.name);
+    }
+    pt_user_free(&u);
+    return st;
+}

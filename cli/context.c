@@ -1,0 +1,158 @@
+/* pam-totp: configuration, whom the command acts on, and the rules for who may do what.
+ * The command is not setuid: a user acts on their own files with their own rights; root may act
+ * on anyone. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "audit.h"
+#include "cli.h"
+#include "log.h"
+#include "pt_error.h"
+
+void cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fputs("pam-totp: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const cli_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("pam-totp: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry `pam-totp %s --help`.\n", c->verb ? c->verb : "");
+    return CLI_USAGE;
+}
+
+int64_t cli_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+int cli_status_for_rc(int rc)
+{
+    switch (rc) {
+    case PT_OK: return CLI_OK;
+    case PT_ERR_INVAL: return CLI_USAGE;
+    case PT_ERR_PERM: return CLI_REFUSED;
+    default: return CLI_SYSERR;
+    }
+}
+
+int cli_load_config(cli_ctx *c)
+{
+    if (c->config_loaded)
+        return CLI_OK;
+    const char *path = c->config_path ? c->config_path : PT_DEFAULT_CONFIG;
+    pt_options_defaults(&c->opt);
+    int rc = pt_options_load_file(&c->opt, path);
+    if (rc == PT_ERR_NOENT && c->config_path == NULL) {
+        rc = PT_OK; /* no file: the built-in defaults (pam_totp.conf(5)) */
+    } else if (rc == PT_ERR_NOENT) {
+        cli_err("%s: no such file: check the --config path", path);
+        return CLI_USAGE;
+    } else if (rc != PT_OK) {
+        cli_err("cannot use the configuration %s: fix the file (see pam_totp.conf(5))", path);
+        return CLI_SYSERR;
+    }
+    c->config_loaded = true;
+    return CLI_OK;
+}
+
+int cli_need_root(const cli_ctx *c, const char *what)
+{
+    if (c->root)
+        return CLI_OK;
+    cli_err("run as root to %s (for example `sudo pam-totp %s ...`)", what, c->verb);
+    return CLI_REFUSED;
+}
+
+static int invoking_user_name(char *out, size_t outsz)
+{
+    errno = 0;
+    struct passwd *pw = getpwuid(getuid());
+    if (pw == NULL) {
+        cli_err("your uid %u has no account entry: cannot tell whose enrolment to use",
+                (unsigned)getuid());
+        return CLI_SYSERR;
+    }
+    if (strlen(pw->pw_name) >= outsz) {
+        cli_err("your user name is too long");
+        return CLI_SYSERR;
+    }
+    strcpy(out, pw->pw_name);
+    return CLI_OK;
+}
+
+int cli_target_user(cli_ctx *c, const char *name, pt_user *u)
+{
+    char self[PT_USER_MAX];
+    int st = invoking_user_name(self, sizeof(self));
+    if (st != CLI_OK)
+        return st;
+    if (name == NULL) {
+        name = self;
+    } else if (!c->root && strcmp(name, self) != 0) {
+        cli_err("run as root to act on another user's MFA (you are %s)", self);
+        return CLI_REFUSED;
+    }
+    memset(u, 0, sizeof(*u));
+    int rc = pt_user_lookup(u, name);
+    if (rc == PT_ERR_NOENT || rc == PT_ERR_INVAL) {
+        cli_err("no such user: %s", name);
+        return CLI_REFUSED;
+    }
+    if (rc != PT_OK) {
+        cli_err("cannot look up user %s: %s", name, pt_strerror(rc));
+        return CLI_SYSERR;
+    }
+    return CLI_OK;
+}
+
+bool cli_is_other_user(const pt_user *u)
+{
+    return u->uid != getuid();
+}
+
+int cli_refuse_system_mode(const cli_ctx *c, const char *what)
+{
+    if (c->root || !pt_options_system_mode(&c->opt))
+        return CLI_OK;
+    if (strcmp(what, "enrol") == 0 && c->opt.enrol_at_login)
+        cli_err("enrolments on this system are kept by root (system mode): you enrol at your next "
+                "login, or an administrator enrols you with `pam-totp enrol --user NAME`");
+    else
+        cli_err("enrolments on this system are kept by root (system mode): ask an administrator "
+                "to %s for you (`pam-totp %s --user NAME` as root)",
+                what, c->verb);
+    return CLI_REFUSED;
+}
+
+void cli_audit(int priority, const char *event, const pt_user *u, bool admin, const char *k1,
+               const char *v1, const char *k2, const char *v2)
+{
+    pt_actor a;
+    if (!admin) {
+        pt_audit(priority, event, u->name, "via", "pam-totp", k1, v1, k2, v2, (const char *)NULL);
+        return;
+    }
+    pt_actor_get(&a);
+    pt_audit(priority, event, u->name, "via", "pam-totp", "admin", a.admin, "uid", a.uid,
+             "loginuid", a.loginuid, k1, v1, k2, v2, (const char *)NULL);
+}
+
+int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
+{
+    memset(e, 0, sizeof(*e));
+    return pt_enrolment_load(&c->opt, u, e);
+}

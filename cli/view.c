@@ -1,0 +1,76 @@
+/* pam-totp: what status and list show about one user: enrolment, policy, codes left, lock, and
+ * the enrolment deadline (first_required in the runtime state + enrol_grace_days). */
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+#include "policy.h"
+#include "pt_error.h"
+
+static void policy_view(const cli_ctx *c, const pt_user *u, cli_view *v)
+{
+    const char *const *groups = (const char *const *)u->groups;
+    const char *reason = NULL;
+    v->exempt = pt_policy_exempt(&c->opt, u->name, groups, u->ngroups, &reason);
+    v->required = c->opt.mfa != PT_MFA_DISABLED && !v->exempt &&
+                  pt_policy_requires(&c->opt, groups, u->ngroups);
+}
+
+int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
+{
+    pt_enrolment e;
+    pt_state st;
+    memset(v, 0, sizeof(*v));
+    policy_view(c, u, v);
+
+    int rc = cli_load_enrolment(c, u, &e);
+    if (rc == PT_OK && e.status == PT_ENROL_ACTIVE) {
+        v->enrolled = true;
+        v->since = e.created;
+        v->codes_total = e.backup.count;
+    } else if (rc == PT_OK) {
+        v->pending = e.expires > now;
+    } else if (rc != PT_ERR_NOENT) {
+        pt_enrolment_wipe(&e);
+        cli_err("cannot read the enrolment of %s (%s): fix or remove the file, or `pam-totp reset "
+                "%s` as root",
+                u->name, pt_strerror(rc), u->name);
+        return CLI_SYSERR;
+    }
+
+    rc = pt_state_read(&c->opt, u, &st);
+    if (rc != PT_OK) {
+        pt_enrolment_wipe(&e);
+        cli_err("cannot read the runtime state of %s: %s", u->name, pt_strerror(rc));
+        return CLI_SYSERR;
+    }
+    if (v->enrolled) {
+        pt_state_bind(&st, e.id); /* used marks of an older set do not count */
+        v->codes_left = pt_state_codes_left(&st, &e.backup);
+    }
+    v->lock_left = pt_state_lock_left(&st, now);
+    v->locked = v->lock_left != 0;
+    if (v->required && !v->enrolled) {
+        if (c->opt.enrol_grace_days == 0)
+            v->deadline = 0;
+        else if (st.first_required > 0)
+            v->deadline = st.first_required + (int64_t)c->opt.enrol_grace_days * 86400;
+        else
+            v->deadline = -1; /* the grace starts at the first login that requires MFA */
+    }
+    pt_enrolment_wipe(&e);
+    return CLI_OK;
+}
+
+void cli_deadline_text(const cli_ctx *c, const cli_view *v, int64_t now, char *out, size_t outsz)
+{
+    if (!v->required || v->enrolled)
+        snprintf(out, outsz, "-");
+    else if (v->deadline == 0)
+        snprintf(out, outsz, "now");
+    else if (v->deadline == -1)
+        snprintf(out, outsz, "%u days after first login", c->opt.enrol_grace_days);
+    else if (v->deadline <= now)
+        snprintf(out, outsz, "passed");
+    else
+        cli_time_text(v->deadline, out, outsz);
+}
