@@ -1,0 +1,70 @@
+/* Fuzzes the runtime-state parser (pt_state_parse), then the bookkeeping on what parsed.
+ * Properties: a state that parses formats back to one that parses to the same values; the
+ * bookkeeping keeps its bounds (at most PT_FAILURES_MAX failures, codes left <= count). */
+#include "fuzz_util.h"
+
+#include "config.h"
+#include "pt_error.h"
+#include "state.h"
+
+static pt_options opts;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_quiet();
+    pt_options_defaults(&opts);
+    opts.deny = 1000;
+    return 0;
+}
+
+static void same_state(const pt_state *a, const pt_state *b)
+{
+    FUZZ_ASSERT(strcmp(a->enrolment, b->enrolment) == 0);
+    FUZZ_ASSERT(a->last_step == b->last_step);
+    FUZZ_ASSERT(memcmp(a->used, b->used, sizeof a->used) == 0);
+    FUZZ_ASSERT(a->nfailures == b->nfailures);
+    FUZZ_ASSERT(a->nfailures <= PT_FAILURES_MAX);
+    FUZZ_ASSERT(memcmp(a->failures, b->failures, a->nfailures * sizeof a->failures[0]) == 0);
+    FUZZ_ASSERT(a->lock_until == b->lock_until);
+    FUZZ_ASSERT(a->first_required == b->first_required);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 2 * PT_STATE_MAX_SIZE)
+        return 0;
+    char *in = fuzz_copy_exact(data, size);
+    if (in == NULL)
+        return 0;
+    static pt_state st, again;
+    int rc = pt_state_parse(in, size, "fuzz", &st);
+    FUZZ_ASSERT(rc == PT_OK || rc < 0);
+    if (rc == PT_OK) {
+        char *out = NULL;
+        size_t outlen = 0;
+        FUZZ_ASSERT(pt_state_format(&st, &out, &outlen) == PT_OK);
+        FUZZ_ASSERT(out != NULL && outlen <= PT_STATE_MAX_SIZE);
+        FUZZ_ASSERT(pt_state_parse(out, outlen, "fuzz-again", &again) == PT_OK);
+        same_state(&st, &again);
+        free(out);
+
+        /* Bookkeeping on a hostile but well-formed state: bounds hold, nothing overflows. */
+        int64_t now = 1767225600; /* 2026-01-01 */
+        (void)pt_state_lock_left(&st, now);
+        (void)pt_state_lock_left(&st, INT64_MAX);
+        pt_state_record_failure(&st, &opts, now);
+        FUZZ_ASSERT(st.nfailures <= PT_FAILURES_MAX);
+        pt_backup_set set;
+        memset(&set, 0, sizeof set);
+        set.count = PT_BACKUP_MAX;
+        FUZZ_ASSERT(pt_state_codes_left(&st, &set) <= PT_BACKUP_MAX);
+        pt_state_bind(&st, "0123456789abcdef0123456789abcdef");
+        FUZZ_ASSERT(pt_state_codes_left(&st, &set) == PT_BACKUP_MAX);
+        pt_state_clear_failures(&st);
+        FUZZ_ASSERT(st.nfailures == 0);
+    }
+    free(in);
+    return 0;
+}
