@@ -1,0 +1,387 @@
+/* The decision table of DESIGN section 5, row by row, then group combinations, the enrolment
+ * grace countdown and where a lock matters. ("user unknown" and "file unreadable" are decided by
+ * the front ends before the policy runs: they are tested through libpam.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define NOW INT64_C(1767225600) /* 2026-01-01 00:00:00 UTC */
+#define DAY INT64_C(86400)
+
+static const char *const plain[] = {"alice", "users"};
+static const char *const admin[] = {"alice", "sudo"};
+static const char *const ops[] = {"alice", "ops"};
+static const char *const robots[] = {"alice", "robots", "sudo"};
+
+static pt_options opts(pt_mfa_mode mfa)
+{
+    pt_options o;
+    pt_options_defaults(&o);
+    o.mfa = mfa;
+    return o;
+}
+
+static pt_policy_input input(const char *const *groups, size_t n, bool enrolled)
+{
+    pt_policy_input in = {.user = "alice", .groups = groups, .ngroups = n, .enrolled = enrolled,
+                          .now = NOW, .first_required = 0, .lock_until = 0};
+    return in;
+}
+
+#define IN(groups, enrolled) input((groups), sizeof(groups) / sizeof((groups)[0]), (enrolled))
+
+static void expect(pt_decision d, pt_decision_kind kind, const char *reason)
+{
+    assert_int_equal(d.kind, kind);
+    assert_non_null(d.reason);
+    assert_string_equal(d.reason, reason);
+}
+
+/* Row: mfa=disabled -> IGNORE, whatever else holds. */
+static void test_row_disabled(void **state)
+{
+    pt_options o = opts(PT_MFA_DISABLED);
+    (void)state;
+    snprintf(o.require_groups, sizeof o.require_groups, "ops");
+    pt_policy_input in = IN(ops, true);
+    in.lock_until = -1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+    in.enrolled = false;
+    o.enrol_at_login = true;
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "disabled");
+    assert_false(d.record_first_required);
+}
+
+/* Row: exempt -> IGNORE, even when required, enrolled or locked. */
+static void test_row_exempt(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    snprintf(o.exempt_users, sizeof o.exempt_users, "bob, alice");
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "exempt_user");
+    assert_true(d.exempt);
+    assert_true(d.required);
+    assert_false(d.record_first_required);
+
+    o.exempt_users[0] = '\0';
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, "robots");
+    in = IN(robots, true);
+    in.lock_until = -1;
+    d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "exempt_group");
+    assert_true(d.exempt);
+}
+
+/* Row: active enrolment -> VERIFY, whatever the policy. */
+static void test_row_enrolled(void **state)
+{
+    static const pt_mfa_mode modes[] = {PT_MFA_OPTIONAL, PT_MFA_REQUIRED_FOR_ADMINS,
+                                        PT_MFA_REQUIRED};
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        pt_options o = opts(modes[i]);
+        pt_policy_input in = IN(plain, true);
+        pt_decision d = pt_policy_decide(&o, &in);
+        expect(d, PT_DECIDE_VERIFY, "enrolled");
+        assert_false(d.exempt);
+        assert_int_equal(d.required, modes[i] == PT_MFA_REQUIRED);
+    }
+}
+
+/* Row: no active enrolment, not required -> IGNORE. */
+static void test_row_not_required(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    o.enrol_grace_days = 5;
+    o.enrol_at_login = true;
+    pt_policy_input in = IN(admin, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "not_required");
+    assert_false(d.required);
+    assert_false(d.record_first_required);
+}
+
+/* Row: required, none, within grace -> GRACE with the time left; first time: record it. */
+static void test_row_grace(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    o.enrol_grace_days = 7;
+    o.enrol_at_login = true; /* grace comes first */
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_GRACE, "grace");
+    assert_true(d.required);
+    assert_true(d.record_first_required);
+    assert_int_equal(d.grace_left, 7 * DAY);
+
+    in.first_required = NOW - 2 * DAY - 3600;
+    d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_GRACE, "grace");
+    assert_false(d.record_first_required);
+    assert_int_equal(d.grace_left, 5 * DAY - 3600);
+}
+
+/* Row: required, none, grace over, enrol_at_login -> ENROL. */
+static void test_row_enrol_at_login(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    o.enrol_at_login = true;
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_ENROL, "enrol_at_login");
+    assert_false(d.record_first_required);
+
+    o.enrol_grace_days = 1;
+    in.first_required = NOW - DAY;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+}
+
+/* Row: required, none, grace over -> DENY. */
+static void test_row_deny(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_DENY, "no_enrolment");
+    assert_true(d.required);
+    assert_false(d.record_first_required); /* grace 0: nothing to count */
+
+    o.enrol_grace_days = 2;
+    in.first_required = NOW - 3 * DAY;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+}
+
+/* Row: locked after too many failures -> LOCKED with the time left, no check. */
+static void test_row_locked(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    pt_policy_input in = IN(plain, true);
+    in.lock_until = NOW + 120;
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_LOCKED, "locked");
+    assert_int_equal(d.lock_left, 120);
+
+    in.lock_until = -1; /* until an admin unlocks */
+    d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_LOCKED, "locked");
+    assert_int_equal(d.lock_left, -1);
+
+    in.lock_until = NOW; /* expired right now */
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    in.lock_until = NOW - 1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+}
+
+/* ---- who is required ---- */
+
+static void test_required_for_admins(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    (void)state;
+    pt_policy_input in = IN(admin, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    in = IN(plain, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* The wheel group counts by default; a custom comma list replaces the default. */
+    static const char *const wheel[] = {"wheel"};
+    in = IN(wheel, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    snprintf(o.admin_groups, sizeof o.admin_groups, "adm,ops");
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    in = IN(ops, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* Under mfa=optional being an admin requires nothing. */
+    o = opts(PT_MFA_OPTIONAL);
+    in = IN(admin, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* No groups at all. */
+    o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    in = input(NULL, 0, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+}
+
+static void test_require_groups(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    snprintf(o.require_groups, sizeof o.require_groups, "ops");
+    pt_policy_input in = IN(ops, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    in = IN(plain, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    assert_true(pt_policy_requires(&o, ops, 2));
+    assert_false(pt_policy_requires(&o, plain, 2));
+
+    /* require_groups with required_for_admins: either makes it required. */
+    o.mfa = PT_MFA_REQUIRED_FOR_ADMINS;
+    assert_true(pt_policy_requires(&o, ops, 2));
+    assert_true(pt_policy_requires(&o, admin, 2));
+    assert_false(pt_policy_requires(&o, plain, 2));
+
+    /* mfa=disabled wins over require_groups (the predicate itself ignores it). */
+    o.mfa = PT_MFA_DISABLED;
+    in = IN(ops, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "disabled");
+    assert_true(d.required);
+}
+
+static void test_exempt_combinations(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    const char *why = "unset";
+    (void)state;
+    snprintf(o.require_groups, sizeof o.require_groups, "robots");
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, "robots");
+    /* In an admin group, a require group and an exempt group: exempt wins. */
+    assert_true(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_string_equal(why, "exempt_group");
+    pt_policy_input in = IN(robots, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "exempt_group");
+
+    /* A user exemption is reported as such, even when a group also matches. */
+    snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
+    assert_true(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_string_equal(why, "exempt_user");
+
+    /* Names match exactly, not as prefixes. */
+    snprintf(o.exempt_users, sizeof o.exempt_users, "alic alice2");
+    o.exempt_groups[0] = '\0';
+    assert_false(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_null(why);
+    assert_false(pt_policy_exempt(&o, "alice", robots, 3, NULL));
+    in = IN(robots, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* A user and a group of the same name are different things. */
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, "bob");
+    static const char *const bobs[] = {"bob"};
+    assert_true(pt_policy_exempt(&o, "carol", bobs, 1, &why));
+    assert_false(pt_policy_exempt(&o, "bob", plain, 2, &why));
+}
+
+/* ---- grace ---- */
+
+static void test_grace_countdown_and_expiry(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    o.enrol_grace_days = 3;
+    pt_policy_input in = IN(plain, false);
+    in.first_required = NOW;
+
+    /* The countdown runs down with the clock... */
+    for (int64_t t = 0; t < 3 * DAY; t += DAY / 2) {
+        in.now = NOW + t;
+        pt_decision d = pt_policy_decide(&o, &in);
+        expect(d, PT_DECIDE_GRACE, "grace");
+        assert_int_equal(d.grace_left, 3 * DAY - t);
+        assert_false(d.record_first_required);
+    }
+    /* ...one second is still grace; when the time is used up it is over. */
+    in.now = NOW + 3 * DAY - 1;
+    assert_int_equal(pt_policy_decide(&o, &in).grace_left, 1);
+    in.now = NOW + 3 * DAY;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    in.now = NOW + 300 * DAY;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* A recorded time in the future (the clock went back) never gives more than the full grace. */
+    in.now = NOW;
+    in.first_required = NOW + 50 * DAY;
+    assert_int_equal(pt_policy_decide(&o, &in).grace_left, 3 * DAY);
+    /* A corrupt negative time gives none. */
+    in.first_required = -5;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* The maximum grace does not overflow. */
+    o.enrol_grace_days = 3650;
+    in.first_required = 0;
+    pt_decision d = pt_policy_decide(&o, &in);
+    assert_int_equal(d.grace_left, 3650 * DAY);
+    assert_true(d.record_first_required);
+
+    /* Becoming enrolled ends the grace question. */
+    in.enrolled = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+}
+
+/* ---- where a lock matters ---- */
+
+static void test_lock_ordering(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    /* Not enrolled, not required: nothing is checked, so the lock does not show. */
+    pt_policy_input in = IN(plain, false);
+    in.lock_until = NOW + 60;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* Required, in grace: grace (no code is checked). */
+    o.mfa = PT_MFA_REQUIRED;
+    o.enrol_grace_days = 1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_GRACE, "grace");
+
+    /* Required, grace over, enrol at login: the enrolment confirms a code, so the lock holds. */
+    o.enrol_grace_days = 0;
+    o.enrol_at_login = true;
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_LOCKED, "locked");
+    assert_int_equal(d.lock_left, 60);
+    in.lock_until = 0;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+
+    /* Required, grace over, no enrol at login: denied for having no MFA, not for the lock. */
+    o.enrol_at_login = false;
+    in.lock_until = -1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* Exempt or disabled beats a lock. */
+    in.enrolled = true;
+    snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "exempt_user");
+    o.exempt_users[0] = '\0';
+    o.mfa = PT_MFA_DISABLED;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+    /* And enrolled + locked under any other mode is LOCKED. */
+    o.mfa = PT_MFA_REQUIRED;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_row_disabled),
+        cmocka_unit_test(test_row_exempt),
+        cmocka_unit_test(test_row_enrolled),
+        cmocka_unit_test(test_row_not_required),
+        cmocka_unit_test(test_row_grace),
+        cmocka_unit_test(test_row_enrol_at_login),
+        cmocka_unit_test(test_row_deny),
+        cmocka_unit_test(test_row_locked),
+        cmocka_unit_test(test_required_for_admins),
+        cmocka_unit_test(test_require_groups),
+        cmocka_unit_test(test_exempt_combinations),
+        cmocka_unit_test(test_grace_countdown_and_expiry),
+        cmocka_unit_test(test_lock_ordering),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
