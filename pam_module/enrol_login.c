@@ -1,0 +1,226 @@
+/* PT_DECIDE_ENROL: enrolment inside the login conversation (enrol_at_login = yes).
+ *
+ *   1. intro, the otpauth URI and the QR code (UTF-8 half blocks), then "Press Enter"
+ *   2. the secret grouped for manual entry, then "Verification code: " (3 tries; each refused
+ *      code counts toward the lock, checked under the state lock like a login)
+ *   3. the backup codes, then "Press Enter"
+ *   4. only now is the enrolment stored (as the user in home mode, by root in system mode), so
+ *      a conversation abandoned at any step leaves no active enrolment.
+ * Every block of text goes with a prompt: OpenSSH shows text only together with the next
+ * prompt. This text is shown even under PAM_SILENT / `silent`: enrolment cannot work without it.
+ *
+ * Safety: the module must only be reached by someone who passed the password step. Stack the
+ * password module as `requisite` (pam_totp(8)); with forward_pass the module runs before the
+ * password is checked, so enrolling at login is refused there. */
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "audit.h"
+#include "backup.h"
+#include "base32.h"
+#include "module.h"
+#include "pt_error.h"
+#include "qrtext.h"
+#include "totp.h"
+#include "uri.h"
+
+#define PTM_ENROL_TRIES 3
+#define PTM_B32_MAX 128        /* base32 of PT_SECRET_MAX bytes is 103 characters */
+#define PTM_LINES_MAX 128
+
+/* What one enrolment shows; everything here is wiped at the end. */
+typedef struct {
+    pt_enrolment e;
+    char b32[PTM_B32_MAX];
+    char grouped[PTM_B32_MAX * 2];
+    char *uri;
+    pt_qrtext qr;
+    pt_backup_code codes[PT_BACKUP_MAX];
+    unsigned ncodes;
+    const char *lines[PTM_LINES_MAX];
+    char text[8][PAM_MAX_MSG_SIZE]; /* formatted lines of text */
+} enrol_session;
+
+static void session_wipe(enrol_session *s)
+{
+    pt_enrolment_wipe(&s->e);
+    if (s->uri != NULL) {
+        pt_wipe(s->uri, strlen(s->uri));
+        free(s->uri);
+    }
+    pt_qrtext_free(&s->qr);
+    pt_wipe(s, sizeof(*s));
+}
+
+static int make_uri(ptm_ctx *m, enrol_session *s)
+{
+    char issuer[PT_TEXT_MAX], label[PT_TEXT_MAX * 2];
+    pt_options_issuer(&m->opt, issuer, sizeof(issuer));
+    int rc = pt_expand(m->opt.label, m->user.name, m->user.home, label, sizeof(label));
+    if (rc != PT_OK)
+        return rc;
+    rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));
+    if (rc == PT_OK)
+        rc = pt_base32_group(s->b32, s->grouped, sizeof(s->grouped));
+    if (rc != PT_OK)
+        return rc;
+    s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.alg, s->e.digits, s->e.period);
+    if (s->uri == NULL)
+        return PT_ERR_NOMEM;
+    return pt_qrtext_render(s->uri, 0, &s->qr);
+}
+
+/* Block 1: what is happening, the URI and the QR code. */
+static int show_qr(ptm_ctx *m, enrol_session *s)
+{
+    size_t n = 0;
+    s->lines[n++] = "Multi-factor authentication is required for this account and is not set up yet.";
+    s->lines[n++] = "Set it up now: scan this QR code with an authenticator app (Google or "
+                    "Microsoft Authenticator, Authy, 1Password, Bitwarden, KeePassXC...),";
+    s->lines[n++] = "or open this link on the device that runs the app:";
+    s->lines[n++] = s->uri;
+    for (size_t i = 0; i < s->qr.nlines && n < PTM_LINES_MAX; i++)
+        s->lines[n++] = s->qr.lines[i];
+    char *ans = NULL;
+    int rc = ptm_blocks_prompt(m, s->lines, n, "Press Enter when you have scanned the code: ",
+                               true, &ans);
+    ptm_answer_free(&ans);
+    return rc;
+}
+
+/* Block 2, then the code prompt: manual entry details; on a retry, why. */
+static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, char **answer)
+{
+    size_t n = 0;
+    if (attempt == 0) {
+        snprintf(s->text[0], sizeof(s->text[0]), "Or type this key into the app by hand: %s",
+                 s->grouped);
+        snprintf(s->text[1], sizeof(s->text[1]),
+                 "(time-based, %s, %u digits, every %u seconds)", pt_alg_uri_name(s->e.alg),
+                 s->e.digits, s->e.period);
+        s->lines[n++] = s->text[0];
+        s->lines[n++] = s->text[1];
+        s->lines[n++] = "Then type the code the app shows, to confirm.";
+    } else {
+        s->lines[n++] = "That code is not right. Check that the device's clock is correct and "
+                        "type the current code.";
+    }
+    return ptm_blocks_prompt(m, s->lines, n, "Verification code: ", false, answer);
+}
+
+/* Up to PTM_ENROL_TRIES codes, each checked and recorded under the state lock. */
+static int confirm_code(ptm_ctx *m, enrol_session *s)
+{
+    for (int attempt = 0; attempt < PTM_ENROL_TRIES; attempt++) {
+        char *answer = NULL;
+        int rc = ask_code(m, s, attempt, &answer);
+        if (rc != PAM_SUCCESS)
+            return rc;
+        pt_verify_outcome out;
+        unsigned nfailures = 0;
+        rc = ptm_check_locked(m, &s->e, answer, &out, &nfailures);
+        ptm_answer_free(&answer);
+        if (rc != PAM_SUCCESS)
+            return rc;
+        if (out.result == PT_ANSWER_TOTP_OK)
+            return PAM_SUCCESS;
+        char nf[16];
+        snprintf(nf, sizeof(nf), "%u", nfailures);
+        PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out.reason, "phase", "enrol",
+                  "failures", nf, NULL);
+        if (out.locked_now) {
+            PTM_AUDIT(m, LOG_WARNING, "locked", "failures", nf, NULL);
+            ptm_report_locked(m, pt_state_lock_left(&m->state, (int64_t)time(NULL)), "enrol");
+            return PAM_AUTH_ERR;
+        }
+    }
+    ptm_error(m, "Set-up not completed: no correct code was given. Log in again to retry.");
+    return PAM_AUTH_ERR;
+}
+
+/* Block 3: the backup codes, shown once. */
+static int show_backup_codes(ptm_ctx *m, enrol_session *s)
+{
+    size_t n = 0;
+    if (s->ncodes == 0)
+        return PAM_SUCCESS;
+    snprintf(s->text[2], sizeof(s->text[2]),
+             "Set-up is almost done. Save these %u one-time backup codes somewhere safe: each "
+             "logs you in once if you lose the device. They are not shown again.", s->ncodes);
+    s->lines[n++] = s->text[2];
+    for (unsigned i = 0; i < s->ncodes && n < PTM_LINES_MAX; i++)
+        s->lines[n++] = s->codes[i];
+    char *ans = NULL;
+    int rc = ptm_blocks_prompt(m, s->lines, n, "Press Enter when you have saved the codes: ",
+                               true, &ans);
+    ptm_answer_free(&ans);
+    return rc;
+}
+
+static int run(ptm_ctx *m, enrol_session *s, const char *mode)
+{
+    int rc = pt_enrolment_new(&m->opt, (int64_t)time(NULL), &s->e);
+    if (rc == PT_OK)
+        rc = make_uri(m, s);
+    if (rc != PT_OK) {
+        pam_syslog(m->pamh, LOG_ERR, "could not prepare an enrolment for %s (%s)", m->user.name,
+                   pt_strerror(rc));
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    PTM_AUDIT(m, LOG_NOTICE, "enrol_started", "mode", mode, "via", "login", NULL);
+    rc = show_qr(m, s);
+    if (rc == PAM_SUCCESS)
+        rc = confirm_code(m, s);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    s->ncodes = m->opt.backup_codes;
+    if (s->ncodes > 0 && pt_backup_generate(s->ncodes, &s->e.backup, s->codes) != PT_OK) {
+        pam_syslog(m->pamh, LOG_ERR, "could not generate backup codes for %s", m->user.name);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    rc = show_backup_codes(m, s);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    s->e.status = PT_ENROL_ACTIVE;
+    s->e.expires = 0;
+    int prc = pt_enrolment_store(&m->opt, &m->user, &s->e);
+    if (prc != PT_OK) {
+        pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
+                   m->user.name, pt_strerror(prc));
+        ptm_error(m, "Set-up could not be saved. Ask an administrator.");
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    char nc[16];
+    snprintf(nc, sizeof(nc), "%u", s->ncodes);
+    PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc, NULL);
+    ptm_info(m, "Multi-factor authentication is set up. From now on, log in with a code from "
+                "the app.");
+    return PAM_SUCCESS;
+}
+
+int ptm_enrol_at_login(ptm_ctx *m)
+{
+    if (m->opt.forward_pass) {
+        pam_syslog(m->pamh, LOG_ERR, "enrol_at_login refused for %s: with forward_pass the "
+                   "password is not checked yet; remove forward_pass or enrol users with "
+                   "pam-totp", m->user.name);
+        PTM_AUDIT(m, LOG_WARNING, "policy_denial", "reason", "enrol_needs_password_first", NULL);
+        ptm_error(m, "Multi-factor authentication is required for this account but is not set "
+                     "up. Ask an administrator.");
+        return PAM_AUTH_ERR;
+    }
+    enrol_session *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return PAM_BUF_ERR;
+    const char *mode = pt_options_system_mode(&m->opt) ? "system" : "home";
+    int rc = run(m, s, mode);
+    if (rc != PAM_SUCCESS && s->e.id[0] != '\0')
+        PTM_AUDIT(m, LOG_NOTICE, "enrol_abandoned", "mode", mode, "via", "login", NULL);
+    session_wipe(s);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,154 @@
+/* PT_DECIDE_VERIFY: ask, then lock the state, re-read it and check. The lock is never held
+ * while the user types: a concurrent login that used a code or locked the account while we
+ * waited is seen in the state read after the lock, and the check uses only that. */
+#include <inttypes.h>
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "audit.h"
+#include "log.h"
+#include "module.h"
+#include "pt_error.h"
+
+void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
+{
+    char left[64];
+    if (lock_left < 0) {
+        snprintf(left, sizeof(left), "admin");
+        ptm_error(m, "Too many failed verification attempts: this account is locked until an "
+                     "administrator unlocks it (pam-totp unlock %s).", m->user.name);
+    } else {
+        char human[64];
+        ptm_duration(lock_left, human, sizeof(human));
+        snprintf(left, sizeof(left), "%" PRId64, lock_left);
+        ptm_error(m, "Too many failed verification attempts: this account is locked. Try again "
+                     "in %s.", human);
+    }
+    PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", "locked", "phase", phase, "lock_left",
+              left, NULL);
+}
+
+int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
+                     pt_verify_outcome *out, unsigned *nfailures)
+{
+    pt_state_handle h;
+    int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
+    if (rc != PT_OK) {
+        pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s): failing closed",
+                   m->user.name, pt_strerror(rc));
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    int64_t now = (int64_t)time(NULL);
+    int64_t left = pt_state_lock_left(&m->state, now);
+    if (left != 0) {
+        pt_state_close(&h);
+        ptm_report_locked(m, left, e->status == PT_ENROL_ACTIVE ? "verify" : "enrol");
+        return PAM_AUTH_ERR;
+    }
+    rc = pt_verify_answer(&m->opt, e, &m->state, answer, now, out);
+    if (rc == PT_OK)
+        rc = pt_state_commit(&h, &m->state);
+    pt_state_close(&h);
+    if (rc != PT_OK) {
+        pam_syslog(m->pamh, LOG_ERR, "could not check or record the answer of %s (%s): failing "
+                   "closed", m->user.name, pt_strerror(rc));
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    *nfailures = m->state.nfailures;
+    return PAM_SUCCESS;
+}
+
+static void report_backup_left(ptm_ctx *m, unsigned left)
+{
+    ptm_info(m, "Backup code accepted. %u backup code%s left.", left, left == 1 ? "" : "s");
+    if (left > 3)
+        return;
+    if (pt_options_system_mode(&m->opt))
+        ptm_info(m, "Ask an administrator for a new set of backup codes "
+                    "(pam-totp backup-codes --user %s).", m->user.name);
+    else
+        ptm_info(m, "Run `pam-totp backup-codes` now to get a new set.");
+}
+
+static void report_success(ptm_ctx *m, const pt_verify_outcome *out)
+{
+    if (out->result == PT_ANSWER_BACKUP_OK) {
+        char left[16];
+        snprintf(left, sizeof(left), "%u", out->codes_left);
+        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "backup", "codes_left", left, NULL);
+        report_backup_left(m, out->codes_left);
+    } else {
+        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "totp", NULL);
+    }
+}
+
+static void report_failure(ptm_ctx *m, const pt_verify_outcome *out, unsigned nfailures)
+{
+    char nf[16];
+    snprintf(nf, sizeof(nf), "%u", nfailures);
+    PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out->reason, "failures", nf, NULL);
+    if (out->result == PT_ANSWER_REPLAY)
+        ptm_error(m, "That code was already used. Wait for the next code and try again.");
+    else if (out->result == PT_ANSWER_BACKUP_USED)
+        ptm_error(m, "That backup code was already used.");
+    if (out->locked_now) {
+        int64_t left = pt_state_lock_left(&m->state, (int64_t)time(NULL));
+        char l[32];
+        snprintf(l, sizeof(l), "%" PRId64, left);
+        PTM_AUDIT(m, LOG_WARNING, "locked", "failures", nf, "lock_left", left < 0 ? "admin" : l,
+                  NULL);
+        if (left < 0) {
+            ptm_error(m, "Too many failed verification attempts: this account is now locked "
+                         "until an administrator unlocks it.");
+        } else {
+            char human[64];
+            ptm_duration(left, human, sizeof(human));
+            ptm_error(m, "Too many failed verification attempts: this account is now locked "
+                         "for %s.", human);
+        }
+    }
+}
+
+int ptm_verify_login(ptm_ctx *m)
+{
+    char *answer = NULL, *rest = NULL;
+    bool from_authtok = false;
+    int rc = ptm_get_answer(m, &answer, &from_authtok, &rest);
+    if (rc != PAM_SUCCESS) {
+        pt_log(LOG_DEBUG, "no answer from %s (%s)", m->user.name, pam_strerror(m->pamh, rc));
+        return rc;
+    }
+    for (int attempt = 0;; attempt++) {
+        pt_verify_outcome out;
+        unsigned nfailures = 0;
+        rc = ptm_check_locked(m, &m->enrol, answer, &out, &nfailures);
+        if (rc != PAM_SUCCESS)
+            break;
+        if (out.result == PT_ANSWER_TOTP_OK || out.result == PT_ANSWER_BACKUP_OK) {
+            /* Hand on the password part only once the code in PAM_AUTHTOK proved to be one. */
+            if (rest != NULL && pam_set_item(m->pamh, PAM_AUTHTOK, rest) != PAM_SUCCESS)
+                pam_syslog(m->pamh, LOG_WARNING, "could not pass on the password part");
+            report_success(m, &out);
+            rc = PAM_SUCCESS;
+            break;
+        }
+        report_failure(m, &out, nfailures);
+        rc = PAM_AUTH_ERR;
+        /* try_first_pass: what PAM_AUTHTOK ended with was not the code; ask once. */
+        if (!(from_authtok && m->opt.try_first_pass && !m->opt.use_first_pass && attempt == 0 &&
+              !out.locked_now))
+            break;
+        ptm_answer_free(&answer);
+        ptm_answer_free(&rest);
+        from_authtok = false;
+        rc = ptm_prompt(m, "Verification code: ", false, &answer);
+        if (rc != PAM_SUCCESS)
+            break;
+    }
+    ptm_answer_free(&answer);
+    ptm_answer_free(&rest);
+    return rc;
+}
