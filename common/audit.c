@@ -111,16 +111,13 @@ static bool key_ok(const char *k)
     return true;
 }
 
-static size_t vformat(char *out, size_t outsz, const char *event, const char *user, va_list ap)
+/* One pass: every field, with the content limited to limit bytes. */
+static writer format_fields(char *out, size_t limit, const char *event, const char *user,
+                            va_list ap)
 {
-    writer w = {.out = out};
+    writer w = {.out = out, .limit = limit};
     const char *key, *val;
 
-    if (!out || outsz == 0)
-        return 0;
-    w.limit = outsz - 1;
-    if (w.limit > sizeof TRUNC_MARK - 1)
-        w.limit -= sizeof TRUNC_MARK - 1;
     put_field(&w, "event", event ? event : "", true);
     put_field(&w, "user", user ? user : "", false);
     while ((key = va_arg(ap, const char *)) != NULL) {
@@ -129,9 +126,31 @@ static size_t vformat(char *out, size_t outsz, const char *event, const char *us
             continue;
         put_field(&w, key, val, false);
     }
-    if (w.cut && outsz - 1 - w.len >= sizeof TRUNC_MARK - 1) {
-        memcpy(out + w.len, TRUNC_MARK, sizeof TRUNC_MARK - 1);
-        w.len += sizeof TRUNC_MARK - 1;
+    return w;
+}
+
+static size_t vformat(char *out, size_t outsz, const char *event, const char *user, va_list ap)
+{
+    const size_t mlen = sizeof TRUNC_MARK - 1;
+    va_list again;
+    writer w;
+
+    if (!out || outsz == 0)
+        return 0;
+    /* First try the whole buffer; only a line that does not fit gives up room for the mark. */
+    va_copy(again, ap);
+    w = format_fields(out, outsz - 1, event, user, ap);
+    if (w.cut && outsz - 1 > mlen)
+        w = format_fields(out, outsz - 1 - mlen, event, user, again);
+    va_end(again);
+    if (w.cut) {
+        /* No leading space when not even the event fitted. */
+        const char *mark = w.len ? TRUNC_MARK : TRUNC_MARK + 1;
+        size_t n = strlen(mark);
+        if (outsz - 1 - w.len >= n) {
+            memcpy(out + w.len, mark, n);
+            w.len += n;
+        }
     }
     out[w.len] = '\0';
     return w.len;
