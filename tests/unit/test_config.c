@@ -519,24 +519,22 @@ static void test_file_nul(void **state)
 
 static void test_file_long_line(void **state)
 {
-    char *text = malloc(PT_CONFIG_LINE_MAX + 64);
+    static char text[PT_CONFIG_LINE_MAX + 64];
+    static const char tail[] = "\nmfa = required\n";
+    pt_options o;
     (void)state;
     require_root();
-    assert_non_null(text);
-    /* Exactly PT_CONFIG_LINE_MAX - 1 characters is fine... */
-    int n = snprintf(text, PT_CONFIG_LINE_MAX + 64, "# %s", "");
-    memset(text + n, 'c', (size_t)(PT_CONFIG_LINE_MAX - 1 - n));
-    strcpy(text + PT_CONFIG_LINE_MAX - 1, "\nmfa = required\n");
-    pt_options o;
+    /* A comment of exactly PT_CONFIG_LINE_MAX - 1 characters is fine... */
+    memset(text, '#', PT_CONFIG_LINE_MAX - 1);
+    memcpy(text + PT_CONFIG_LINE_MAX - 1, tail, sizeof tail);
     pt_options_defaults(&o);
     const char *path = write_file("pam_totp.conf", text, strlen(text), 0644);
     assert_int_equal(pt_options_load_file(&o, path), PT_OK);
     assert_int_equal(o.mfa, PT_MFA_REQUIRED);
     /* ...one more is not. */
-    text[1] = 'c';
-    memmove(text + 1, text, strlen(text) + 1);
+    memset(text, '#', PT_CONFIG_LINE_MAX);
+    memcpy(text + PT_CONFIG_LINE_MAX, tail, sizeof tail);
     load_bad(text, strlen(text), PT_ERR_MALFORMED, ":1: line longer than 2047 characters");
-    free(text);
 }
 
 static void test_file_oversize(void **state)
