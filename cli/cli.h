@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "config.h"
 #include "enrolment.h"
+#include "log.h"
 #include "state.h"
 #include "user.h"
 
@@ -26,6 +27,7 @@ typedef struct {
     bool config_loaded;
     bool root;               /* effective uid 0: may act on anyone */
     const char *verb;        /* the subcommand, for messages */
+    bool quiet;              /* cli_view_user: no messages (list, system accounts) */
 } cli_ctx;
 
 /* A subcommand: argv[0] is its name; returns an exit status. */
@@ -40,6 +42,9 @@ int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
+
+/* The log sink: diagnostics to stderr ("pam-totp: ..."), audit lines to syslog (LOG_AUTHPRIV). */
+void cli_log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg);
 
 /* Reads the configuration (defaults, then the file; a missing default file is fine). */
 int cli_load_config(cli_ctx *c);

@@ -35,7 +35,7 @@ static int regenerate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
     } else {
         char count[16];
         snprintf(count, sizeof(count), "%u", n);
-        cli_audit(LOG_NOTICE, "codes_regenerated", u, cli_is_other_user(u), "backup_codes", count,
+        cli_audit(LOG_NOTICE, "codes_regenerated", u, cli_is_other_user(u), "codes", count,
                   NULL, NULL);
         if (json) {
             printf("{\"backup_codes\": ");

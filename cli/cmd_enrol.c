@@ -135,7 +135,7 @@ static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
     } else {
         char count[16];
         snprintf(count, sizeof(count), "%u", n);
-        cli_audit(LOG_NOTICE, "enrol_completed", u, cli_is_other_user(u), "backup_codes", count,
+        cli_audit(LOG_NOTICE, "enrol_completed", u, cli_is_other_user(u), "codes", count,
                   NULL, NULL);
         if (json) {
             printf("{\"backup_codes\": ");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "log.h"
 #include "pt_error.h"
 
 #define LOGIN_DEFS "/etc/login.defs"
@@ -88,6 +89,11 @@ static void print_row(cli_ctx *c, const pt_user *u, const cli_view *v, bool json
     t->first = false;
 }
 
+static void quiet_sink(void *ctx, pt_log_kind kind, int priority, const char *msg)
+{
+    (void)ctx, (void)kind, (void)priority, (void)msg;
+}
+
 /* One passwd entry: listed when a login account or enrolled. Returns an exit status. */
 static int one_account(cli_ctx *c, const struct passwd *pw, unsigned long min, bool json,
                        bool without, int64_t now, totals *t)
@@ -100,7 +106,20 @@ static int one_account(cli_ctx *c, const struct passwd *pw, unsigned long min, b
                                  pw->pw_dir ? pw->pw_dir : "", pw->pw_shell ? pw->pw_shell : "");
     if (rc != PT_OK)
         return login ? CLI_SYSERR : CLI_OK;
-    int st = cli_view_user(c, &u, now, &v);
+    int st;
+    if (login) {
+        st = cli_view_user(c, &u, now, &v);
+    } else {
+        /* System accounts (home /bin, /nonexistent, ...) are listed only when enrolled: a path
+         * the core refuses to read there is not worth a warning, and counts as no enrolment. */
+        pt_log_set_sink(quiet_sink, NULL);
+        c->quiet = true;
+        st = cli_view_user(c, &u, now, &v);
+        c->quiet = false;
+        pt_log_set_sink(cli_log_sink, NULL);
+        if (st != CLI_OK)
+            st = CLI_OK, v.enrolled = v.pending = false;
+    }
     if (st == CLI_OK && (login || v.enrolled || v.pending)) {
         t->accounts++;
         t->enrolled += v.enrolled;

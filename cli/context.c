@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
@@ -21,6 +22,16 @@ void cli_err(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg)
+{
+    (void)ctx;
+    if (kind == PT_LOG_AUDIT) {
+        syslog(LOG_AUTHPRIV | (priority & LOG_PRIMASK), "%s", msg);
+        return;
+    }
+    fprintf(stderr, "pam-totp: %s\n", msg);
 }
 
 int cli_usage_error(const cli_ctx *c, const char *fmt, ...)

@@ -41,17 +41,6 @@ static void usage(FILE *f)
             PT_DEFAULT_CONFIG);
 }
 
-/* Diagnostics to stderr; audit lines to syslog (LOG_AUTHPRIV). */
-static void log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg)
-{
-    (void)ctx;
-    if (kind == PT_LOG_AUDIT) {
-        syslog(LOG_AUTHPRIV | (priority & LOG_PRIMASK), "%s", msg);
-        return;
-    }
-    fprintf(stderr, "pam-totp: %s\n", msg);
-}
-
 /* No core dumps and no ptrace by other users: memory holds secrets and codes. */
 static void harden(void)
 {
@@ -76,7 +65,7 @@ int main(int argc, char **argv)
     /* Only the character set matters (which QR drawing the terminal can show). */
     setlocale(LC_CTYPE, "");
     openlog("pam-totp", LOG_PID, LOG_AUTHPRIV);
-    pt_log_set_sink(log_sink, NULL);
+    pt_log_set_sink(cli_log_sink, NULL);
 
     memset(&c, 0, sizeof(c));
     c.root = geteuid() == 0;

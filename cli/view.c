@@ -31,7 +31,8 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
         v->pending = e.expires > now;
     } else if (rc != PT_ERR_NOENT) {
         pt_enrolment_wipe(&e);
-        cli_err("cannot read the enrolment of %s (%s): fix or remove the file, or `pam-totp reset "
+        if (!c->quiet)
+            cli_err("cannot read the enrolment of %s (%s): fix or remove the file, or `pam-totp reset "
                 "%s` as root",
                 u->name, pt_strerror(rc), u->name);
         return CLI_SYSERR;
@@ -40,7 +41,8 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
     rc = pt_state_read(&c->opt, u, &st);
     if (rc != PT_OK) {
         pt_enrolment_wipe(&e);
-        cli_err("cannot read the runtime state of %s: %s", u->name, pt_strerror(rc));
+        if (!c->quiet)
+            cli_err("cannot read the runtime state of %s: %s", u->name, pt_strerror(rc));
         return CLI_SYSERR;
     }
     if (v->enrolled) {
