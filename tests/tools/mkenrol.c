@@ -1,0 +1,63 @@
+/* pt-mkenrol: writes an enrolment with a known secret, for tests (through the same core code the
+ * module and the CLI use, so the file is exactly what they write).
+ *
+ *   pt-mkenrol [--pending] USER BASE32 [MODULE-ARGUMENT...]
+ *
+ * MODULE-ARGUMENTs are read like the module's (config=PATH, enrolment_file=..., digits=8,
+ * algorithm=sha256, backup_codes=N, ...). The enrolment is active with a fresh set of backup
+ * codes, printed one per line on stdout, unless --pending. Exit 0 on success. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "backup.h"
+#include "base32.h"
+#include "config.h"
+#include "enrolment.h"
+#include "pt_error.h"
+#include "user.h"
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    int pending = 0;
+    if (i < argc && strcmp(argv[i], "--pending") == 0) {
+        pending = 1;
+        i++;
+    }
+    if (argc - i < 2) {
+        fprintf(stderr, "usage: %s [--pending] USER BASE32 [MODULE-ARGUMENT...]\n", argv[0]);
+        return 2;
+    }
+    const char *name = argv[i], *b32 = argv[i + 1];
+    static pt_options o;
+    static pt_enrolment e;
+    static pt_backup_code codes[PT_BACKUP_MAX];
+    pt_user u = {0};
+    if (pt_options_load(&o, argc - i - 2, (const char **)argv + i + 2) != PT_OK)
+        return 2;
+    if (pt_user_lookup(&u, name) != PT_OK) {
+        fprintf(stderr, "%s: no user %s\n", argv[0], name);
+        return 1;
+    }
+    int rc = pt_enrolment_new(&o, (int64_t)time(NULL), &e);
+    if (rc == PT_OK)
+        rc = pt_base32_decode(b32, e.secret, sizeof(e.secret), &e.secret_len);
+    if (rc == PT_OK && !pending) {
+        if (o.backup_codes > 0)
+            rc = pt_backup_generate(o.backup_codes, &e.backup, codes);
+        e.status = PT_ENROL_ACTIVE;
+        e.expires = 0;
+    }
+    if (rc == PT_OK)
+        rc = pt_enrolment_store(&o, &u, &e);
+    if (rc != PT_OK) {
+        fprintf(stderr, "%s: %s\n", argv[0], pt_strerror(rc));
+        return 1;
+    }
+    for (unsigned k = 0; !pending && k < o.backup_codes; k++)
+        printf("%s\n", codes[k]);
+    pt_enrolment_wipe(&e);
+    pt_user_free(&u);
+    return 0;
+}
