@@ -57,12 +57,21 @@ void cli_time_text(int64_t t, char *out, size_t outsz)
 void cli_duration_text(int64_t s, char *out, size_t outsz)
 {
     int64_t d = s / 86400, h = (s % 86400) / 3600, m = (s % 3600) / 60;
-    if (d > 0)
-        snprintf(out, outsz, "%lld day%s %lld hour%s", (long long)d, d == 1 ? "" : "s",
-                 (long long)h, h == 1 ? "" : "s");
-    else if (h > 0)
-        snprintf(out, outsz, "%lld hour%s %lld minute%s", (long long)h, h == 1 ? "" : "s",
-                 (long long)m, m == 1 ? "" : "s");
+    /* Two units at most: days and hours, hours and minutes, or minutes. */
+    const char *big = "day", *small = "hour";
+    int64_t a = d, b = h;
+    if (d == 0 && h > 0) {
+        big = "hour", small = "minute";
+        a = h, b = m;
+    } else if (d == 0) {
+        big = "minute";
+        a = m, b = 0;
+    }
+    if (a == 0)
+        a = 1; /* under a minute: "1 minute" */
+    if (b > 0)
+        snprintf(out, outsz, "%lld %s%s %lld %s%s", (long long)a, big, a == 1 ? "" : "s",
+                 (long long)b, small, b == 1 ? "" : "s");
     else
-        snprintf(out, outsz, "%lld minute%s", (long long)(m > 0 ? m : 1), m > 1 ? "s" : "");
+        snprintf(out, outsz, "%lld %s%s", (long long)a, big, a == 1 ? "" : "s");
 }

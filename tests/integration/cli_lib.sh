@@ -69,3 +69,9 @@ login() { "$PT_TOOLS/pt-pam_harness" --confdir "$PAMD" --service ptcli "$@" >"$T
 decode_qr() { "$PT_TOOLS/pt-qr2pbm" "$1" <"$2" | zbarimg --nodbus --raw -q - 2>/dev/null | tr -d '\r'; }
 # The URI printed as text ("URI: otpauth://...") in a transcript.
 printed_uri() { grep -a '^URI: ' "$1" | head -1 | sed 's/^URI: //' | tr -d '\r'; }
+# login_at EPOCH USER ANSWER...: the same with the module's clock at EPOCH (faketime).
+login_at() {
+    local t=$1
+    shift
+    at "$t" "$PT_TOOLS/pt-pam_harness" --confdir "$PAMD" --service ptcli "$@" >"$T_DIR/login.out" 2>&1
+}
