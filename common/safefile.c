@@ -125,7 +125,9 @@ int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r)
                (unsigned)(perm & r->allowed & 0777), path);
         return PT_ERR_UNSAFE;
     }
-    if (sb.st_nlink != 1) {
+    /* 0 links is fine: the file was replaced or removed after we opened it, and what we read
+     * is what was there. More than one lets another name (someone else's) stand for it. */
+    if (sb.st_nlink > 1) {
         pt_log(LOG_ERR, "%s: has %lu hard links, expected 1 (another name for it may belong to "
                         "someone else); remove the file and set it up again",
                path, (unsigned long)sb.st_nlink);
