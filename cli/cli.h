@@ -61,6 +61,8 @@ int cli_refuse_system_mode(const cli_ctx *c, const char *what);
 int cli_status_for_rc(int rc);
 /* A usage error: prints msg and the hint to --help, returns CLI_USAGE. */
 int cli_usage_error(const cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After getopt has named a bad option: only the hint to --help. Returns CLI_USAGE. */
+int cli_usage_hint(const cli_ctx *c);
 /* "pam-totp: ..." on stderr (user text only as arguments). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sends an audit event naming the acting admin when acting on another user. */

@@ -69,7 +69,7 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv)
         case 'u': name = optarg; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
-        default: return cli_usage_error(c, "unknown option");
+        default: return cli_usage_hint(c);
         }
     }
     if (optind < argc)

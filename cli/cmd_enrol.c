@@ -338,7 +338,7 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         case 'C': a->code = optarg; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return -1;
-        default: return cli_usage_error(c, "unknown option");
+        default: return cli_usage_hint(c);
         }
     }
     if (optind < argc)

@@ -54,7 +54,7 @@ int cmd_reset(cli_ctx *c, int argc, char **argv)
         case 'y': yes = true; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
-        default: return cli_usage_error(c, "unknown option");
+        default: return cli_usage_hint(c);
         }
     }
     if (optind != argc - 1)

@@ -25,7 +25,7 @@ int cmd_unlock(cli_ctx *c, int argc, char **argv)
         switch (ch) {
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
-        default: return cli_usage_error(c, "unknown option");
+        default: return cli_usage_hint(c);
         }
     }
     if (optind != argc - 1)

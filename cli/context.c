@@ -45,6 +45,12 @@ int cli_usage_error(const cli_ctx *c, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+int cli_usage_hint(const cli_ctx *c)
+{
+    fprintf(stderr, "Try `pam-totp %s --help`.\n", c->verb ? c->verb : "");
+    return CLI_USAGE;
+}
+
 int64_t cli_now(void)
 {
     return (int64_t)time(NULL);

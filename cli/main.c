@@ -91,6 +91,10 @@ int main(int argc, char **argv)
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 0; /* glibc: fully re-initialise getopt for the subcommand */
+            /* getopt names argv[0] in its messages: "pam-totp enrol: unrecognized option". */
+            char prog[64];
+            snprintf(prog, sizeof(prog), "pam-totp %s", commands[i].name);
+            sub_argv[0] = prog;
             int rc = commands[i].fn(&c, sub_argc, sub_argv);
             fflush(stdout);
             if (ferror(stdout)) {
