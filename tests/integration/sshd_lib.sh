@@ -10,12 +10,15 @@
 #   sshd_stop                      by the PID in its PidFile
 #   ask_set PASSWORD [CODE...]     what the askpass script answers: the password for "Password:",
 #                                  the CODEs in order for "Verification code:" prompts
+#   sshd_log_count RE / sshd_log_has STRING   what this sshd logged / any sshd of the test logged
 #   ssh_login USER [ssh options]   one login running `echo PT-LOGIN-OK`; status 0 when it got in.
 #                                  $SSH_OUT / $SSH_ERR hold the client's stdout / stderr and
 #                                  $ASK_LOG every prompt text the client passed to askpass.
-#   pt_conf KEY=VALUE...           writes $PT_CONF (root-owned, 0644) for the module and the CLI
+#   pt_conf LINE...                writes $PT_CONF (root-owned, 0644) for the module and the CLI,
+#                                  with state_dir = $PT_STATE
 #   cli ARGS...                    runs the pam-totp command with --config $PT_CONF
-#   enrol_user NAME                two-step enrolment with the CLI: sets $SECRET and $BACKUP (array)
+#   enrol_user NAME EPOCH          two-step enrolment with the CLI at EPOCH: sets $SECRET, $BACKUP
+#   pt_base_epoch                  a step-aligned start time for a test's faked clock
 #
 # How the prompts arrive (OpenSSH 9.2, keyboard-interactive through PAM): sshd collects PAM_TEXT_INFO
 # and PAM_ERROR_MSG messages and sends them in front of the next prompt, so askpass receives
@@ -129,6 +132,10 @@ EOF
     # OpenSSH 9.2 names its PAM service after argv[0]: start it through a symlink.
     ln -sf "$SSHD_BIN" "$SSHD_DIR/$SSHD_SERVICE"
     rm -f "$SSHD_PIDFILE"
+    # Each start gets a fresh log (counts are per phase); the earlier ones are kept for
+    # sshd_log_has.
+    if [ -f "$SSHD_LOG" ]; then cat "$SSHD_LOG" >>"$SSHD_DIR/sshd-earlier.log"; fi
+    : >"$SSHD_LOG"
     local pre env=()
     pre=$(san_preload)
     if [ -n "$epoch" ]; then
@@ -187,9 +194,9 @@ ask_set() {
 
 # The askpass program: ssh runs it once per prompt with the prompt text as $1. It records the text
 # and answers by the prompt's last line: "Password:" -> the password; "Verification code:" (and
-# any prompt asking for a code from the app) -> the next queued code or, when the queue is empty
-# and the conversation showed an otpauth URI (enrolment at login), a code oathtool computes from
-# that URI at the module's clock; anything else (a "press Enter" pause) -> an empty line.
+# any other prompt ending in "code:") -> the next queued code or, when the queue is empty and the
+# conversation showed an otpauth URI (enrolment at login), a code oathtool computes from that URI
+# at the module's clock; "Press Enter ..." pauses and anything else -> an empty line.
 _askpass_write() {
     ASKPASS="$T_DIR/ask/askpass"
     cat >"$ASKPASS" <<EOF
@@ -215,6 +222,8 @@ code_from_uri() {
         -N "@$now" -b "$secret"
 }
 case "$last" in
+*[Pp]ress\ [Ee]nter*)
+    echo ;;
 *[Pp]assword:*)
     cat "$D/password" ;;
 *[Cc]ode*:*)
@@ -273,11 +282,14 @@ _ssh_dump() {
     log "--- sshd log (last 15 lines):"; tail -n 15 "$SSHD_LOG" >&2 || true
 }
 
-# The number of sshd log lines matching a pattern (sshd logs Accepted/Failed keyboard-interactive/pam).
+# The number of lines of this sshd's log matching a pattern (sshd logs Accepted/Failed
+# keyboard-interactive/pam).
 sshd_log_count() { grep -c -- "$1" "$SSHD_LOG" || true; }
+# sshd_log_has STRING: true when any sshd log of the test (every start) contains STRING.
+sshd_log_has() { cat "$SSHD_DIR/sshd-earlier.log" "$SSHD_LOG" 2>/dev/null | grep -qF -- "$1"; }
 
 pt_conf() {
-    printf '%s\n' "# pam_totp test configuration ($T_NAME)" "$@" >"$PT_CONF"
+    printf '%s\n' "# pam_totp test configuration ($T_NAME)" "state_dir = $PT_STATE" "$@" >"$PT_CONF"
     chmod 0644 "$PT_CONF"
 }
 
