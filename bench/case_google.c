@@ -1,5 +1,5 @@
-/* Google's module's fixture: ~/.google_authenticator as its documentation (FILEFORMAT) describes
- * it, with the settings equivalent to ours: TOTP, WINDOW_SIZE 3 (one step either side),
+/* Google's module's fixture: a secret file as its documentation (FILEFORMAT) describes it, in a
+ * directory owned by the user (like its default, ~/.google_authenticator), with the settings equivalent to ours: TOTP, WINDOW_SIZE 3 (one step either side),
  * DISALLOW_REUSE, and no RATE_LIMIT line. Scratch codes are eight random digits, as its
  * google-authenticator tool writes them. */
 #include <stdio.h>
@@ -44,15 +44,18 @@ static int write_secret_file(bench_case *c, const bench_env *env)
 
 int bench_google_setup(bench_case *c, const bench_env *env)
 {
-    char line[PATH_MAX + 64], path[PATH_MAX];
-    if (bench_path(c->gpath, sizeof(c->gpath), "%s/.google_authenticator", env->user->home) != 0 ||
-        bench_mkdir(c->confdir, 0755, 0, 0) != 0 ||
+    char line[2 * PATH_MAX + 64], path[PATH_MAX], dir[PATH_MAX];
+    if (bench_path(dir, sizeof(dir), "%s/ga", c->workdir) != 0 ||
+        bench_mkdir(dir, 0700, env->user->uid, env->user->gid) != 0 ||
+        bench_path(c->gpath, sizeof(c->gpath), "%s/secret", dir) != 0 ||
+        bench_mkdir(c->confdir, 0755, 0, 0) != 0 || bench_write_other(c->confdir) != 0 ||
         bench_path(path, sizeof(path), "%s/bench", c->confdir) != 0 ||
-        bench_path(line, sizeof(line), "auth required %s\n", c->module) != 0)
+        bench_path(line, sizeof(line), "auth required %s secret=%s\n", c->module, c->gpath) != 0)
         return -1;
     if (bench_write_file(path, line, strlen(line), 0644, 0, 0) != 0)
         return -1;
-    c->ncodes = env->backup_codes ? env->backup_codes : GOOGLE_DEFAULT_CODES;
+    if (c->ncodes == 0)
+        c->ncodes = GOOGLE_DEFAULT_CODES;
     return write_secret_file(c, env);
 }
 

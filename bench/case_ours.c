@@ -25,7 +25,8 @@ static int set_opt(pt_options *o, const char *key, const char *value)
 static int write_service(const bench_case *c, const char *conf, const char *state, const char *enrol)
 {
     char line[3 * PATH_MAX + 256], path[PATH_MAX];
-    if (bench_mkdir(c->confdir, 0755, 0, 0) != 0 || bench_path(path, sizeof(path), "%s/bench", c->confdir) != 0)
+    if (bench_mkdir(c->confdir, 0755, 0, 0) != 0 || bench_write_other(c->confdir) != 0 ||
+        bench_path(path, sizeof(path), "%s/bench", c->confdir) != 0)
         return -1;
     int n = snprintf(line, sizeof(line), "auth required %s config=%s state_dir=%s enrolment_file=%s window=1\n",
                      c->module, conf, state, enrol);
@@ -75,7 +76,8 @@ int bench_ours_setup(bench_case *c, const bench_env *env)
     c->enr.period = env->period;
     memcpy(c->enr.secret, env->secret, sizeof(env->secret));
     c->enr.secret_len = sizeof(env->secret);
-    c->ncodes = env->backup_codes ? env->backup_codes : OURS_DEFAULT_CODES;
+    if (c->ncodes == 0)
+        c->ncodes = OURS_DEFAULT_CODES;
     if (pt_backup_generate(c->ncodes, &c->enr.backup, c->codes) != PT_OK) {
         fprintf(stderr, "pt-bench: %s: cannot generate backup codes\n", c->label);
         return -1;

@@ -30,8 +30,8 @@ static int split(char *buf, char **f, int max)
 static int bad_spec(const char *spec)
 {
     fprintf(stderr,
-            "pt-bench: bad case \"%s\": use LABEL:ours:MODULE.so:WORKDIR:home|system, "
-            "LABEL:google:MODULE.so:WORKDIR or LABEL:floor:DIR (absolute paths)\n",
+            "pt-bench: bad case \"%s\": use LABEL:ours:MODULE.so:WORKDIR:home|system[:CODES], "
+            "LABEL:google:MODULE.so:WORKDIR[:CODES] or LABEL:floor:DIR (absolute paths)\n",
             spec);
     return -1;
 }
@@ -53,8 +53,15 @@ int bench_case_parse(bench_case *c, const char *spec)
         return bench_path(c->workdir, sizeof(c->workdir), "%s", f[2]);
     }
     int want = strcmp(f[1], "ours") == 0 ? 5 : strcmp(f[1], "google") == 0 ? 4 : -1;
-    if (n != want || f[2][0] != '/' || f[3][0] != '/')
+    if ((n != want && n != want + 1) || f[2][0] != '/' || f[3][0] != '/')
         return bad_spec(spec);
+    if (n == want + 1) {
+        char *end;
+        unsigned long k = strtoul(f[want], &end, 10);
+        if (*end != '\0' || k < 1 || k > PT_BACKUP_MAX)
+            return bad_spec(spec);
+        c->ncodes = (unsigned)k;
+    }
     c->kind = want == 5 ? CASE_OURS : CASE_GOOGLE;
     if (c->kind == CASE_OURS) {
         if (strcmp(f[4], "system") != 0 && strcmp(f[4], "home") != 0)
@@ -90,7 +97,7 @@ int bench_case_setup(bench_case *c, const bench_env *env)
 
 int bench_case_answer(bench_case *c, const bench_env *env, char *out, size_t outsz)
 {
-    if (env->backup_codes == 0) {
+    if (!env->backup) {
         int64_t step = pt_totp_step(bench_clock_get(), env->period);
         if (outsz <= PT_CODE_MAX)
             return -1;
@@ -114,4 +121,5 @@ void bench_case_free(bench_case *c)
     pt_wipe(c->codes, sizeof(c->codes));
     pt_wipe(c->gcodes, sizeof(c->gcodes));
     bench_samples_free(&c->samples);
+    bench_samples_free(&c->full);
 }

@@ -37,9 +37,11 @@ typedef struct {
     char gcodes[PT_BACKUP_MAX][BENCH_GOOGLE_CODE_LEN + 1];
     char gpath[PATH_MAX];
 
-    unsigned ncodes, next_code; /* backup mode: codes per set, next unused one */
+    unsigned ncodes;            /* backup codes per set: from the spec, else the product default */
+    unsigned next_code;         /* backup mode: the next unused one */
     int dirfd;                  /* floor: the directory written to */
-    bench_samples samples;
+    bench_samples samples;      /* pam_start_confdir + pam_authenticate: what the user waits for */
+    bench_samples full;         /* the same plus pam_end (unloading the module) */
 } bench_case;
 
 /* What all cases share. */
@@ -47,11 +49,13 @@ typedef struct {
     const pt_user *user;
     uint8_t secret[20];      /* one SHA-1 TOTP secret for every case */
     unsigned period;         /* 30 */
-    unsigned backup_codes;   /* 0: TOTP logins; otherwise backup-code logins, sets of this size */
+    bool backup;             /* backup-code logins instead of TOTP */
 } bench_env;
 
-/* Parses "LABEL:ours:MODULE:WORKDIR:home|system", "LABEL:google:MODULE:WORKDIR" or
- * "LABEL:floor:DIR". 0 or -1 (message on stderr). */
+/* Parses "LABEL:ours:MODULE:WORKDIR:home|system[:CODES]", "LABEL:google:MODULE:WORKDIR[:CODES]"
+ * or "LABEL:floor:DIR". CODES is the number of backup codes per set (default: the product's own,
+ * 10 for ours and 5 for google-authenticator). Google's secret file is WORKDIR/ga/secret, in a
+ * directory owned by the user as its default ~/.google_authenticator is. 0 or -1. */
 int bench_case_parse(bench_case *c, const char *spec);
 
 /* Writes the service file, configuration and enrolment (or secret file), removing any replay

@@ -71,3 +71,12 @@ int bench_write_file(const char *path, const void *data, size_t len, mode_t mode
     }
     return 0;
 }
+
+int bench_write_other(const char *confdir)
+{
+    static const char text[] = "# pt-bench: no default stack; every service is named explicitly\n";
+    char path[4096];
+    if (bench_path(path, sizeof(path), "%s/other", confdir) != 0)
+        return -1;
+    return bench_write_file(path, text, sizeof(text) - 1, 0644, 0, 0);
+}
