@@ -12,6 +12,7 @@
 #                                  one pam_authenticate at that moment; $OUT is the transcript,
 #                                  $RC the PAM code and $RES "success", "ignore" or the code
 #   enrol NAME [MODULE-ARG...]     an active enrolment with $SECRET; the backup codes in $BACKUP[@]
+#   run_tok TOKEN EPOCH USER ...   run_at with PAM_AUTHTOK = TOKEN (stack starts with $SET_ITEMS_LINE)
 #   code EPOCH [ALG [DIGITS [PERIOD]]]  the TOTP code of $SECRET at EPOCH (oathtool)
 #   state_of NAME                  the user's runtime state file
 
@@ -23,6 +24,9 @@ mod_init() {
     done
     [ -f "$FAKETIME_LIB" ] || skip "libfaketime missing: install the faketime package"
     H="$PT_TOOLS/pt-pam_harness"
+    SET_ITEMS=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so
+    [ -f "$SET_ITEMS" ] || skip "pam_set_items missing: install libpam-wrapper (scripts/test.sh does)"
+    SET_ITEMS_LINE="auth optional $SET_ITEMS"
     MKENROL="$PT_TOOLS/pt-mkenrol"
     SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
     # 2026-01-01 00:00:05 UTC: 5 s into a 30 s step, so a run's ticking clock stays in the step.
@@ -83,6 +87,17 @@ enrol() {
 
 code() {
     oathtool -b --totp="${2:-sha1}" --digits="${3:-6}" --time-step-size="${4:-30}s" -N "@$1" "$SECRET"
+}
+
+# run_tok TOKEN EPOCH USER [ANSWER...]: like run_at with PAM_AUTHTOK preset to TOKEN by the
+# stack's first module, pam_wrapper's pam_set_items (libpam refuses PAM_AUTHTOK from an
+# application, so the harness's --authtok cannot do it). Use with mod_stack "$SET_ITEMS_LINE" ...
+run_tok() {
+    local tok=$1
+    shift
+    export PAM_AUTHTOK="$tok"
+    run_at "$@"
+    unset PAM_AUTHTOK
 }
 
 state_of() { printf '%s/%s' "$STATE_DIR" "$1"; }
