@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Benchmarks pam_totp side by side with google-authenticator-libpam (issue 7) and prints one table:
+# ours, theirs, the ratio, and whether each target is met. Results: docs/BENCHMARKS.md.
+#
+#   scripts/bench.sh [--logins N] [--backup-logins N] [--users N]      (as root)
+#
+# What it does: installs what is missing (scripts/deps.sh), builds a Release tree in build-bench,
+# then runs every measurement inside private mount namespaces whose /etc is an overlay holding a
+# test account (and, for the user-count runs, 10,000 more): no account is created on the machine
+# and nothing is written outside a temporary directory under /var/tmp, which is removed at the end.
+# /var/tmp rather than /tmp: state must live on a real disk, where fsync costs what it costs for
+# /var/lib/pam_totp (a tmpfs /tmp would make every durable write free).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$PWD
+
+logins=2000 backup_logins=200 users=10000
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --logins) logins=$2; shift 2 ;;
+    --backup-logins) backup_logins=$2; shift 2 ;;
+    --users) users=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench.sh: run as root (sudo scripts/bench.sh): the modules keep root-owned state and the" >&2
+    echo "          benchmark uses private mount namespaces" >&2
+    exit 2
+fi
+
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+# shellcheck disable=SC2086
+pt_install_deps $PT_BUILD_DEPS $PT_BENCH_DEPS util-linux
+
+build=$src/build-bench
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPT_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target pam_totp pam-totp pt-bench pt-exec-bench >/dev/null
+bench=$build/bench/pt-bench
+execb=$build/bench/pt-exec-bench
+cli=$build/cli/pam-totp
+ours=$build/pam_module/pam_totp.so
+google=$(dpkg -L libpam-google-authenticator | grep '/pam_google_authenticator\.so$' | head -n1)
+[ -n "$google" ] || { echo "bench.sh: pam_google_authenticator.so not found" >&2; exit 1; }
+
+tmp=$(mktemp -d /var/tmp/pt-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+chmod 0755 "$tmp" # the test user must reach its home below it
+
+# A uid/gid free on this machine (and in the 10,000-user range above it) for the test account.
+uid=60100
+while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
+uid_base=200000
+user=ptbench
+if getent passwd "$user" >/dev/null; then
+    echo "bench.sh: an account named $user exists; the benchmark needs that name for its own" >&2
+    exit 1
+fi
+home=$tmp/home/$user
+mkdir -p "$tmp/home" && mkdir -m 0700 "$home" && chown "$uid:$uid" "$home"
+
+# Two /etc overlays: "small" adds the test account; "big" adds $users accounts before it (as
+# useradd would have appended them) plus their enrolment and state files in w-users/.
+overlay_etc() { # NAME: writes $tmp/etc-NAME/{upper,work}
+    mkdir -p "$tmp/etc-$1/upper" "$tmp/etc-$1/work"
+    cp /etc/passwd /etc/group "$tmp/etc-$1/upper/"
+}
+add_test_user() {
+    echo "$user:x:$uid:$uid:pam_totp benchmark:$home:/bin/sh" >>"$tmp/etc-$1/upper/passwd"
+    echo "$user:x:$uid:" >>"$tmp/etc-$1/upper/group"
+}
+overlay_etc small && add_test_user small
+overlay_etc big
+"$bench" populate "$tmp/w-users" "$users" "$uid_base" "$tmp/etc-big/upper/passwd" "$tmp/etc-big/upper/group"
+add_test_user big
+
+# in_ns small|big CMD...: runs CMD in a private mount namespace with that /etc overlay. (An
+# overlay of the directory, not a bind mount of the file: a bind mount on /etc/passwd is detached
+# when anything on the machine replaces /etc/passwd, as useradd does.)
+in_ns() {
+    local etc=$tmp/etc-$1; shift
+    unshare --mount --propagation private -- sh -c '
+        mount -t overlay pt-bench-etc -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc || exit 1
+        shift; exec "$@"' sh "$etc" "$@"
+}
+
+# val FILE CASE KEY / xval FILE KEY: a figure from pt-bench / pt-exec-bench output.
+val() { awk -v c="case=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
+xval() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+echo "== TOTP logins: ours (home and system mode), Google's, the floor; $logins each, alternating" >&2
+mkdir -p -m 0755 "$tmp/w-ours" && mkdir -m 0711 "$tmp/w-ours/state"
+in_ns small "$bench" login -u "$user" -n "$logins" -b 100 \
+    "ours:ours:$ours:$tmp/w-ours:home" "google:google:$google:$tmp/w-google" \
+    "ours-system:ours:$ours:$tmp/w-system:system" "floor:floor:$tmp/w-ours/state" >"$tmp/totp.out"
+
+echo "== backup-code logins: $backup_logins each, sets of 10 and 50" >&2
+in_ns small "$bench" login --backup -u "$user" -n "$backup_logins" -b 20 \
+    "ours-10:ours:$ours:$tmp/b-ours:home:10" "google-10:google:$google:$tmp/b-google:10" \
+    "ours-sys-10:ours:$ours:$tmp/b-sys10:system:10" "ours-sys-50:ours:$ours:$tmp/b-sys50:system:50" \
+    >"$tmp/backup.out"
+
+echo "== TOTP logins with 1 and with $users enrolled users" >&2
+in_ns big "$bench" login -u "$user" -n "$logins" -b 100 \
+    "users-1:ours:$ours:$tmp/w-one:system" "users-many:ours:$ours:$tmp/w-users:system" >"$tmp/users.out"
+
+echo "== peak RSS, one module per process" >&2
+rss() { in_ns small "$bench" login "$@" | xval /dev/stdin maxrss_kb; }
+rss_ours=$(rss -u "$user" -n 200 "ours:ours:$ours:$tmp/r-ours:home")
+rss_google=$(rss -u "$user" -n 200 "google:google:$google:$tmp/r-google")
+rss_base=$(mkdir -p "$tmp/r-floor" && rss -u "$user" -n 200 "floor:floor:$tmp/r-floor")
+rss_ours_b=$(rss --backup -u "$user" -n 20 "ours:ours:$ours:$tmp/r-oursb:home:10")
+rss_google_b=$(rss --backup -u "$user" -n 20 "google:google:$google:$tmp/r-googleb:10")
+
+echo "== pam-totp list over $users users; pam-totp enrol --begin" >&2
+printf 'enrolment_file = %s/enrol/%%u\nstate_dir = %s/state\n' "$tmp/w-users" "$tmp/w-users" >"$tmp/list.conf"
+printf 'state_dir = %s/e-state\n' "$tmp" >"$tmp/enrol.conf"
+chmod 0644 "$tmp/list.conf" "$tmp/enrol.conf"
+in_ns big "$execb" -n 10 -w 1 -- "$cli" --config "$tmp/list.conf" list >"$tmp/list.out"
+in_ns small "$execb" -n 50 -w 3 --unlink "$home/.pam_totp" -- \
+    "$cli" --config "$tmp/enrol.conf" enrol --begin --json --user "$user" >"$tmp/enrol.out"
+
+# ---- the table ----
+t=$tmp/totp.out b=$tmp/backup.out u=$tmp/users.out
+o_med=$(val "$t" ours median_us) o_p99=$(val "$t" ours p99_us)
+g_med=$(val "$t" google median_us) g_p99=$(val "$t" google p99_us)
+s_med=$(val "$t" ours-system median_us) s_p99=$(val "$t" ours-system p99_us)
+f_med=$(val "$t" floor median_us) f_p99=$(val "$t" floor p99_us)
+o_full=$(val "$t" ours full_median_us) g_full=$(val "$t" google full_median_us)
+b_med=$(val "$b" ours-10 median_us) b_p99=$(val "$b" ours-10 p99_us)
+bg_med=$(val "$b" google-10 median_us) bg_p99=$(val "$b" google-10 p99_us)
+b10=$(val "$b" ours-sys-10 median_us) b50=$(val "$b" ours-sys-50 median_us)
+u1=$(val "$u" users-1 median_us) un=$(val "$u" users-many median_us)
+u1p=$(val "$u" users-1 p99_us) unp=$(val "$u" users-many p99_us)
+l_med=$(xval "$tmp/list.out" median_us) l_p99=$(xval "$tmp/list.out" p99_us)
+e_med=$(xval "$tmp/enrol.out" median_us) e_p99=$(xval "$tmp/enrol.out" p99_us)
+
+verdict() { if "$@"; then echo met; else echo MISSED; fi; }
+row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+echo
+echo "Machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)," \
+     "$(findmnt -n -o FSTYPE -T "$tmp") on $(findmnt -n -o SOURCE -T "$tmp"); $logins TOTP logins and" \
+     "$backup_logins backup-code logins per case; times in ms (median / p99)"
+echo
+row "measurement" "ours" "Google" "ours/Google" "target" "verdict"
+row "---" "---" "---" "---" "---" "---"
+row "TOTP login (pam_start + authenticate)" "$(ms "$o_med") / $(ms "$o_p99")" "$(ms "$g_med") / $(ms "$g_p99")" \
+    "$(ratio "$o_med" "$g_med")" "below Google's" "$(verdict le "$o_med" "$g_med")"
+row "TOTP login vs the floor" "$(ratio "$o_med" "$f_med") x floor" "$(ratio "$g_med" "$f_med") x floor" "" \
+    "<= 1.5 x floor" "$(verdict le "$(ratio "$o_med" "$f_med")" 1.5)"
+row "TOTP login, system mode (enrolment in root's dir)" "$(ms "$s_med") / $(ms "$s_p99")" "" "$(ratio "$s_med" "$g_med")" \
+    "" "$(ratio "$s_med" "$f_med") x floor"
+row "the floor (200 B: temp, write, fsync, rename, dir fsync)" "$(ms "$f_med") / $(ms "$f_p99")" "" "" "" ""
+row "TOTP login incl. pam_end (module unloaded)" "$(ms "$o_full")" "$(ms "$g_full")" "$(ratio "$o_full" "$g_full")" "" ""
+row "backup-code login (argon2id vs plaintext)" "$(ms "$b_med") / $(ms "$b_p99")" "$(ms "$bg_med") / $(ms "$bg_p99")" \
+    "$(ratio "$b_med" "$bg_med")" "<= 60 ms" "$(verdict le "$b_med" 60000)"
+row "backup-code login, 10 vs 50 codes in the set" "$(ms "$b10") vs $(ms "$b50")" "" "50/10: $(ratio "$b50" "$b10")" \
+    "<= 60 ms both" "$(verdict le "$(awk -v a="$b10" -v b="$b50" 'BEGIN { print (a > b ? a : b) }')" 60000)"
+row "TOTP login, 1 vs $users enrolled users" "$(ms "$u1") vs $(ms "$un") (p99 $(ms "$u1p") vs $(ms "$unp"))" "" \
+    "many/1: $(ratio "$un" "$u1")" "independent (<= 1.10)" "$(verdict le "$(ratio "$un" "$u1")" 1.10)"
+row "pam-totp list, $users users" "$(ms "$l_med") / $(ms "$l_p99")" "" "" "< 1000 ms" "$(verdict le "$l_med" 1000000)"
+row "pam-totp enrol --begin" "$(ms "$e_med") / $(ms "$e_p99")" "" "" "< 20 ms" "$(verdict le "$e_med" 20000)"
+row "peak RSS, TOTP logins (KiB)" "$rss_ours" "$rss_google" "$(ratio "$rss_ours" "$rss_google")" "" \
+    "harness alone: $rss_base"
+row "peak RSS, backup-code logins (KiB)" "$rss_ours_b" "$rss_google_b" "$(ratio "$rss_ours_b" "$rss_google_b")" "" ""
+echo
+echo "Raw figures:"
+cat "$t" "$b" "$u"
+echo "list: $(cat "$tmp/list.out")"
+echo "enrol --begin: $(cat "$tmp/enrol.out")"
