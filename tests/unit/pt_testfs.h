@@ -16,7 +16,7 @@
 /* ---- captured diagnostics ---- */
 static char tfs_msgs[16384];
 
-static void tfs_capture(void *ctx, pt_log_kind kind, int priority, const char *msg)
+static inline void tfs_capture(void *ctx, pt_log_kind kind, int priority, const char *msg)
 {
     (void)ctx;
     (void)kind;
@@ -25,7 +25,7 @@ static void tfs_capture(void *ctx, pt_log_kind kind, int priority, const char *m
     snprintf(tfs_msgs + n, sizeof tfs_msgs - n, "%s\n", msg);
 }
 
-static void tfs_clear_msgs(void)
+static inline void tfs_clear_msgs(void)
 {
     tfs_msgs[0] = '\0';
 }
@@ -40,7 +40,8 @@ static void tfs_clear_msgs(void)
 /* ---- scratch directory ---- */
 static char tfs_dir[128];
 
-static int tfs_rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static inline int tfs_rm_entry(const char *p, const struct stat *sb, int flag,
+                               struct FTW *ftw)
 {
     (void)sb;
     (void)flag;
@@ -48,13 +49,13 @@ static int tfs_rm_entry(const char *p, const struct stat *sb, int flag, struct F
     return remove(p);
 }
 
-static void tfs_rm_rf(const char *path)
+static inline void tfs_rm_rf(const char *path)
 {
     nftw(path, tfs_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A fresh root-owned directory, searchable (0711) so a test may act as another user below it. */
-static int tfs_setup(void **state)
+static inline int tfs_setup(void **state)
 {
     (void)state;
     snprintf(tfs_dir, sizeof tfs_dir, "/tmp/pt-test-files-XXXXXX");
@@ -66,7 +67,7 @@ static int tfs_setup(void **state)
     return 0;
 }
 
-static int tfs_teardown(void **state)
+static inline int tfs_teardown(void **state)
 {
     (void)state;
     tfs_rm_rf(tfs_dir);
@@ -74,7 +75,7 @@ static int tfs_teardown(void **state)
 }
 
 /* tfs_dir + "/" + name */
-static const char *tfs_path(const char *name)
+static inline const char *tfs_path(const char *name)
 {
     static char buf[4][512];
     static int i;
@@ -84,7 +85,7 @@ static const char *tfs_path(const char *name)
 }
 
 /* Writes len bytes to tfs_dir/name with mode; returns 0 on success. */
-static int tfs_write(const char *name, const void *data, size_t len, mode_t mode)
+static inline int tfs_write(const char *name, const void *data, size_t len, mode_t mode)
 {
     const char *p = tfs_path(name);
     unlink(p);
@@ -96,13 +97,13 @@ static int tfs_write(const char *name, const void *data, size_t len, mode_t mode
     return ok ? 0 : -1;
 }
 
-static int tfs_write_str(const char *name, const char *s, mode_t mode)
+static inline int tfs_write_str(const char *name, const char *s, mode_t mode)
 {
     return tfs_write(name, s, strlen(s), mode);
 }
 
 /* Number of entries in dir whose name contains ".tmp." (leftover temp files). */
-static int tfs_count_temps(const char *dir)
+static inline int tfs_count_temps(const char *dir)
 {
     char cmd[600];
     snprintf(cmd, sizeof cmd, "find '%s' -name '*.tmp.*' | grep -c . || true", dir);
@@ -116,7 +117,7 @@ static int tfs_count_temps(const char *dir)
     return n;
 }
 
-static void tfs_need_root(void)
+static inline void tfs_need_root(void)
 {
     if (geteuid() != 0) {
         fprintf(stderr, "needs root (owners are part of what is tested); skipping\n");
