@@ -1,0 +1,269 @@
+/* Answer checking: TOTP accepted once per step (no replay, ever), backup codes accepted once
+ * with exactly ONE argon2id evaluation per attempt, wrong answers counted toward the lock,
+ * whitespace trimmed, 8-digit enrolments, overlong and empty answers refused, and the stateless
+ * check the CLI uses. Expected codes come from pt_hotp, itself checked against the RFC vectors
+ * and oathtool in test_totp and test_oathtool. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backup.h"
+#include "config.h"
+#include "enrolment.h"
+#include "log.h"
+#include "pt_error.h"
+#include "state.h"
+#include "totp.h"
+#include "verify.h"
+
+/* ---- counting wrapper around the real argon2id_hash_raw ---- */
+static unsigned argon2_calls;
+int __real_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
+                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
+                             const void *salt, const size_t saltlen, void *hash,
+                             const size_t hashlen);
+int __wrap_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
+                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
+                             const void *salt, const size_t saltlen, void *hash,
+                             const size_t hashlen);
+int __wrap_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
+                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
+                             const void *salt, const size_t saltlen, void *hash,
+                             const size_t hashlen)
+{
+    argon2_calls++;
+    return __real_argon2id_hash_raw(t_cost, m_cost, parallelism, pwd, pwdlen, salt, saltlen, hash,
+                                    hashlen);
+}
+
+#define NOW 1700000000 /* step 56666666 at 30 s */
+
+static pt_options o;
+static pt_enrolment e;
+static pt_state st;
+static pt_backup_code codes[5];
+
+static void quiet(void *ctx, pt_log_kind kind, int priority, const char *msg)
+{
+    (void)ctx;
+    (void)kind;
+    (void)priority;
+    (void)msg;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    pt_log_set_sink(quiet, NULL);
+    pt_options_defaults(&o);
+    o.deny = 3;
+    o.fail_interval = 900;
+    o.unlock_time = 600;
+    if (pt_enrolment_new(&o, NOW - 100, &e) != PT_OK)
+        return -1;
+    e.status = PT_ENROL_ACTIVE;
+    e.expires = 0;
+    if (pt_backup_generate(5, &e.backup, codes) != PT_OK)
+        return -1;
+    pt_state_init(&st);
+    argon2_calls = 0; /* generating the set hashed each code; count from here */
+    return 0;
+}
+
+/* The code for the step containing t. */
+static const char *code_at(const pt_enrolment *en, int64_t t)
+{
+    static char c[PT_CODE_MAX + 1];
+    assert_int_equal(pt_hotp(en->alg, en->secret, en->secret_len,
+                             (uint64_t)pt_totp_step(t, en->period), en->digits, c),
+                     PT_OK);
+    return c;
+}
+
+static pt_verify_outcome answer(const char *a, int64_t now)
+{
+    pt_verify_outcome out;
+    assert_int_equal(pt_verify_answer(&o, &e, &st, a, now, &out), PT_OK);
+    return out;
+}
+
+static void test_totp_and_replay(void **state)
+{
+    (void)state;
+    char c[PT_CODE_MAX + 1];
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW));
+    pt_verify_outcome out = answer(c, NOW);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_string_equal(out.reason, "totp");
+    assert_int_equal(out.step, NOW / 30);
+    assert_int_equal(st.last_step, NOW / 30);
+    assert_string_equal(st.enrolment, e.id); /* bound to the enrolment */
+    assert_int_equal(out.codes_left, 5);
+
+    /* The same code again, even seconds later within the step: a replay, counted. */
+    out = answer(c, NOW + 5);
+    assert_int_equal(out.result, PT_ANSWER_REPLAY);
+    assert_string_equal(out.reason, "replay");
+    assert_int_equal(st.nfailures, 1);
+    /* The previous step's code is within the window but older than the last accepted one. */
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW - 30));
+    assert_int_equal(answer(c, NOW).result, PT_ANSWER_REPLAY);
+    /* The next step's code, later: accepted, and success clears the failures. */
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW + 30));
+    out = answer(c, NOW + 30);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(st.nfailures, 0);
+    /* Window 1: a code from two steps away is wrong. */
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW + 120));
+    assert_int_equal(answer(c, NOW + 30).result, PT_ANSWER_WRONG);
+    assert_int_equal(argon2_calls, 0); /* digits never cost an argon2id */
+}
+
+static void test_backup_once(void **state)
+{
+    (void)state;
+    argon2_calls = 0;
+    pt_verify_outcome out = answer(codes[2], NOW);
+    assert_int_equal(argon2_calls, 1);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+    assert_string_equal(out.reason, "backup");
+    assert_int_equal(out.backup_index, 2);
+    assert_int_equal(out.codes_left, 4);
+    assert_int_equal(st.used[2], 1);
+
+    /* Again: used. Still exactly one argon2id evaluation. */
+    argon2_calls = 0;
+    out = answer(codes[2], NOW + 1);
+    assert_int_equal(argon2_calls, 1);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_USED);
+    assert_string_equal(out.reason, "used_backup_code");
+    assert_int_equal(out.codes_left, 4);
+    assert_int_equal(st.nfailures, 1);
+
+    /* Case and separators do not matter. */
+    char loose[64];
+    snprintf(loose, sizeof loose, "  %.4s %.4s %.4s\t", codes[4], codes[4] + 5, codes[4] + 10);
+    for (char *p = loose; *p; p++)
+        *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+    out = answer(loose, NOW + 2);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+    assert_int_equal(out.backup_index, 4);
+    assert_int_equal(out.codes_left, 3);
+
+    /* A well-formed code that is not in the set: wrong, one argon2id. */
+    argon2_calls = 0;
+    out = answer("ABCD-EFGH-JKMN", NOW + 3);
+    assert_int_equal(argon2_calls, 1);
+    assert_int_equal(out.result, PT_ANSWER_WRONG);
+
+    /* A new enrolment id (new set) makes the old marks irrelevant. */
+    assert_int_equal(pt_enrolment_new_id(e.id), PT_OK);
+    out = answer(codes[2], NOW + 4);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+    assert_int_equal(out.codes_left, 4);
+}
+
+static void test_lock(void **state)
+{
+    (void)state;
+    pt_verify_outcome out = answer("000000", NOW);
+    if (strcmp(code_at(&e, NOW), "000000") == 0)
+        skip(); /* one chance in a million */
+    assert_int_equal(out.result, PT_ANSWER_WRONG);
+    assert_string_equal(out.reason, "wrong_code");
+    assert_false(out.locked_now);
+    assert_int_equal(st.nfailures, 1);
+    out = answer("garbage!", NOW + 1);
+    assert_int_equal(out.result, PT_ANSWER_MALFORMED);
+    assert_false(out.locked_now);
+    out = answer("000000", NOW + 2);
+    assert_true(out.locked_now); /* deny = 3 */
+    assert_int_equal(pt_state_lock_left(&st, NOW + 2), 600);
+    assert_int_equal(st.nfailures, 3);
+}
+
+static void test_trim_and_shapes(void **state)
+{
+    (void)state;
+    char c[64];
+    snprintf(c, sizeof c, " \t%s \r\n", code_at(&e, NOW));
+    assert_int_equal(answer(c, NOW).result, PT_ANSWER_TOTP_OK);
+
+    argon2_calls = 0;
+    assert_int_equal(answer("", NOW).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(answer("   ", NOW).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(answer("12345", NOW).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(answer("1234567", NOW).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(answer("12 34 56", NOW).result, PT_ANSWER_MALFORMED);
+    pt_verify_outcome out = answer(NULL, NOW);
+    assert_int_equal(out.result, PT_ANSWER_MALFORMED);
+    assert_string_equal(out.reason, "malformed");
+    /* Overlong: refused unread, even when its start is a valid code. */
+    static char lng[PT_ANSWER_MAX + 10];
+    memset(lng, ' ', sizeof lng - 1);
+    memcpy(lng, code_at(&e, NOW + 30), 6);
+    lng[sizeof lng - 1] = '\0';
+    assert_int_equal(answer(lng, NOW + 30).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(argon2_calls, 0); /* nothing shaped like a code was hashed */
+    assert_int_equal(st.last_step, NOW / 30);
+}
+
+static void test_eight_digits(void **state)
+{
+    (void)state;
+    o.algorithm = PT_ALG_SHA256;
+    o.digits = 8;
+    o.period = 60;
+    pt_enrolment_wipe(&e);
+    assert_int_equal(pt_enrolment_new(&o, NOW, &e), PT_OK);
+    assert_int_equal(e.digits, 8);
+    char c[PT_CODE_MAX + 1];
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW));
+    assert_int_equal(strlen(c), 8);
+    pt_verify_outcome out = answer(c, NOW);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(out.step, NOW / 60);
+    assert_int_equal(answer(c, NOW).result, PT_ANSWER_REPLAY);
+    /* Six digits are not a code for an 8-digit enrolment. */
+    assert_int_equal(answer("123456", NOW).result, PT_ANSWER_MALFORMED);
+}
+
+static void test_stateless(void **state)
+{
+    (void)state;
+    const char *method = NULL;
+    char c[PT_CODE_MAX + 1];
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW));
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, c, NOW, &method), 1);
+    assert_string_equal(method, "totp");
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, c, NOW + 90, &method), 0);
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, codes[1], NOW, &method), 1);
+    assert_string_equal(method, "backup");
+    /* Used marks count when the state refers to this enrolment, not otherwise. */
+    pt_state_bind(&st, e.id);
+    st.used[1] = 1;
+    assert_int_equal(pt_verify_stateless(&o, &e, &st, codes[1], NOW, &method), 0);
+    pt_state_bind(&st, "00000000000000000000000000000000");
+    st.used[1] = 1;
+    assert_int_equal(pt_verify_stateless(&o, &e, &st, codes[1], NOW, &method), 1);
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, "", NOW, &method), 0);
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, "nonsense", NOW, &method), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_totp_and_replay, setup),
+        cmocka_unit_test_setup(test_backup_once, setup),
+        cmocka_unit_test_setup(test_lock, setup),
+        cmocka_unit_test_setup(test_trim_and_shapes, setup),
+        cmocka_unit_test_setup(test_eight_digits, setup),
+        cmocka_unit_test_setup(test_stateless, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
