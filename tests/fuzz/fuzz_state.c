@@ -60,7 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&set, 0, sizeof set);
         set.count = PT_BACKUP_MAX;
         FUZZ_ASSERT(pt_state_codes_left(&st, &set) <= PT_BACKUP_MAX);
-        pt_state_bind(&st, "0123456789abcdef0123456789abcdef");
+        /* Binding to another enrolment forgets the used marks (same id: nothing changes). */
+        const char *other = strcmp(st.enrolment, "0123456789abcdef0123456789abcdef") == 0
+                                ? "fedcba9876543210fedcba9876543210"
+                                : "0123456789abcdef0123456789abcdef";
+        unsigned before = pt_state_codes_left(&st, &set);
+        char same[PT_ID_HEX + 1];
+        memcpy(same, st.enrolment, sizeof same);
+        pt_state_bind(&st, same);
+        FUZZ_ASSERT(pt_state_codes_left(&st, &set) == before);
+        pt_state_bind(&st, other);
+        FUZZ_ASSERT(strcmp(st.enrolment, other) == 0);
         FUZZ_ASSERT(pt_state_codes_left(&st, &set) == PT_BACKUP_MAX);
         pt_state_clear_failures(&st);
         FUZZ_ASSERT(st.nfailures == 0);
