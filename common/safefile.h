@@ -44,7 +44,8 @@ int pt_file_replace_at(int dirfd, const char *name, const char *path, const void
                        uid_t uid, gid_t gid, mode_t mode);
 
 /* Like pt_file_replace_at but fails with PT_ERR_EXISTS instead of replacing an existing file
- * (link-then-unlink, so the new file appears complete or not at all). */
+ * (rename with RENAME_NOREPLACE, or link-then-unlink where the file system lacks it, so the new
+ * file appears complete or not at all). */
 int pt_file_create_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
                       uid_t uid, gid_t gid, mode_t mode);
 
@@ -52,7 +53,7 @@ int pt_file_create_at(int dirfd, const char *name, const char *path, const void 
 int pt_file_remove_at(int dirfd, const char *name, const char *path);
 
 /* Splits "/a/b/c" into an open, checked directory for "/a/b" and the last component "c".
- * owner: required owner of the directory. PT_ERR_INVAL for a path without '/' or ending in '/'. */
+ * owner: required owner of the directory. PT_ERR_INVAL for a relative path or one ending in '/'. */
 int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, size_t namesz);
 
 /* The two halves of pt_file_open_checked, for a caller that must act between opening and
