@@ -26,6 +26,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* O_TMPFILE includes O_DIRECTORY: only the whole value means a nameless temp file. */
+#define CREATES(flags) (((flags) & O_CREAT) || ((flags) & __O_TMPFILE) == __O_TMPFILE)
+
 static __thread int in_shim; /* our own bookkeeping never faults itself */
 static int skipped;          /* matching calls let through so far (per process) */
 
@@ -278,7 +281,7 @@ int openat(int dirfd, const char *name, int flags, ...)
     if (f == NULL)
         f = real("openat");
     mode_t mode = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
+    if (CREATES(flags)) {
         va_list ap;
         va_start(ap, flags);
         mode = va_arg(ap, mode_t);
@@ -292,7 +295,7 @@ int openat(int dirfd, const char *name, int flags, ...)
 int openat64(int dirfd, const char *name, int flags, ...)
 {
     mode_t mode = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
+    if (CREATES(flags)) {
         va_list ap;
         va_start(ap, flags);
         mode = va_arg(ap, mode_t);
@@ -307,7 +310,7 @@ int open(const char *name, int flags, ...)
     if (f == NULL)
         f = real("open");
     mode_t mode = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
+    if (CREATES(flags)) {
         va_list ap;
         va_start(ap, flags);
         mode = va_arg(ap, mode_t);
@@ -321,7 +324,7 @@ int open(const char *name, int flags, ...)
 int open64(const char *name, int flags, ...)
 {
     mode_t mode = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
+    if (CREATES(flags)) {
         va_list ap;
         va_start(ap, flags);
         mode = va_arg(ap, mode_t);
