@@ -93,7 +93,8 @@ static int show_qr(ptm_ctx *m, enrol_session *s)
 }
 
 /* Block 2, then the code prompt: manual entry details; on a retry, why. */
-static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, char **answer)
+static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result last,
+                    char **answer)
 {
     size_t n = 0;
     if (attempt == 0) {
@@ -105,6 +106,10 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, char **answer)
         s->lines[n++] = s->text[0];
         s->lines[n++] = s->text[1];
         s->lines[n++] = "Then type the code the app shows, to confirm.";
+    } else if (last == PT_ANSWER_REPLAY) {
+        /* A code of a step already used (by an earlier, abandoned try): never accepted twice. */
+        s->lines[n++] = "That code was already used. Wait for the app to show the next code and "
+                        "type that one.";
     } else {
         s->lines[n++] = "That code is not right. Check that the device's clock is correct and "
                         "type the current code.";
@@ -115,9 +120,10 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, char **answer)
 /* Up to PTM_ENROL_TRIES codes, each checked and recorded under the state lock. */
 static int confirm_code(ptm_ctx *m, enrol_session *s)
 {
+    pt_answer_result last = PT_ANSWER_WRONG;
     for (int attempt = 0; attempt < PTM_ENROL_TRIES; attempt++) {
         char *answer = NULL;
-        int rc = ask_code(m, s, attempt, &answer);
+        int rc = ask_code(m, s, attempt, last, &answer);
         if (rc != PAM_SUCCESS)
             return rc;
         pt_verify_outcome out;
@@ -128,6 +134,7 @@ static int confirm_code(ptm_ctx *m, enrol_session *s)
             return rc;
         if (out.result == PT_ANSWER_TOTP_OK)
             return PAM_SUCCESS;
+        last = out.result;
         char nf[16];
         snprintf(nf, sizeof(nf), "%u", nfailures);
         PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out.reason, "phase", "enrol",
