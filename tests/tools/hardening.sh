@@ -68,13 +68,15 @@ h_enrol() {
 }
 
 # h_login EPOCH USER [ANSWER...]: one authentication through libpam at that moment; prints the
-# conversation, returns the PAM code. Extra environment for the harness (e.g. LD_PRELOAD
+# conversation, returns the PAM code (124 if it hung for H_TIMEOUT seconds). Extra environment for the harness (e.g. LD_PRELOAD
 # additions) comes from H_ENV (an array of NAME=VALUE).
 h_login() {
     local t=$1; shift
-    at "$t" env "${H_ENV[@]}" "$PT_TOOLS/pt-pam_harness" --confdir "$H_CONFDIR" --service pt-test "$@"
+    at "$t" timeout "$H_TIMEOUT" env "${H_ENV[@]}" "$PT_TOOLS/pt-pam_harness" --confdir "$H_CONFDIR" \
+        --service pt-test "$@"
 }
 H_ENV=()
+H_TIMEOUT=60
 
 # h_rc EPOCH USER [ANSWER...]: h_login with its conversation in $H_OUT; prints only the PAM code
 # (errexit-safe).
