@@ -121,7 +121,7 @@ echo "== pam-totp list over $users users; pam-totp enrol --begin" >&2
 printf 'enrolment_file = %s/enrol/%%u\nstate_dir = %s/state\n' "$tmp/w-users" "$tmp/w-users" >"$tmp/list.conf"
 printf 'state_dir = %s/e-state\n' "$tmp" >"$tmp/enrol.conf"
 chmod 0644 "$tmp/list.conf" "$tmp/enrol.conf"
-in_ns big "$execb" -n 10 -w 1 -- "$cli" --config "$tmp/list.conf" list >"$tmp/list.out"
+in_ns big "$execb" -n 5 -w 1 -- "$cli" --config "$tmp/list.conf" list >"$tmp/list.out"
 in_ns small "$execb" -n 50 -w 3 --unlink "$home/.pam_totp" -- \
     "$cli" --config "$tmp/enrol.conf" enrol --begin --json --user "$user" >"$tmp/enrol.out"
 
