@@ -29,21 +29,22 @@ h_user_add() {
     H_HOME=$(getent passwd "$name" | cut -d: -f6)
 }
 
-# h_setup [home|system] [KEY=VALUE...]: config file and service directory. Extra settings go
-# into the config file. deny is high by default: the hardening tests count failures, not locks.
+# h_setup [home|system] [KEY=VALUE...]: config file and service directory. KEY=VALUE settings
+# replace the defaults below or add to them. deny is high by default: the hardening tests count
+# failures, not locks.
 h_setup() {
     local mode=${1:-home}
     [ $# -gt 0 ] && shift
     local enrol='%h/.pam_totp'
     [ "$mode" = system ] && enrol="$T_DIR/enrol/%u"
-    {
-        echo "mfa = optional"
-        echo "deny = 1000"
-        echo "state_dir = $H_STATE_DIR"
-        echo "enrolment_file = $enrol"
-        local kv
-        for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-    } >"$H_CONF"
+    local -A kv=([mfa]=optional [deny]=1000 [state_dir]=$H_STATE_DIR [enrolment_file]=$enrol)
+    local keys=(mfa deny state_dir enrolment_file) a k
+    for a in "$@"; do
+        k=${a%%=*}
+        [ -n "${kv[$k]+set}" ] || keys+=("$k")
+        kv[$k]=${a#*=}
+    done
+    for k in "${keys[@]}"; do echo "$k = ${kv[$k]}"; done >"$H_CONF"
     chmod 0644 "$H_CONF"
     mkdir -p "$H_CONFDIR"
     echo "auth required $PT_MODULE config=$H_CONF" >"$H_CONFDIR/pt-test"
