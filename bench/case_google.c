@@ -16,7 +16,7 @@
 static int random_code(char out[BENCH_GOOGLE_CODE_LEN + 1])
 {
     uint32_t r;
-    if (pt_random_bytes(&r, sizeof(r), 0) != PT_OK)
+    if (pt_random_bytes(&r, sizeof(r)) != PT_OK)
         return -1;
     return bench_path(out, BENCH_GOOGLE_CODE_LEN + 1, "%08u", 10000000u + r % 90000000u);
 }

@@ -253,7 +253,7 @@ static int login_main(int argc, char **argv)
     bench_env env = {.user = &u, .period = 30, .backup = backup};
     /* Start mid-step at the real time: enrolments look recent, logs look sane. */
     bench_clock_set(bench_real_time() / 30 * 30 + 15);
-    int rc = pt_random_bytes(env.secret, sizeof(env.secret), 1) == PT_OK ? 0 : -1;
+    int rc = pt_random_bytes(env.secret, sizeof(env.secret)) == PT_OK ? 0 : -1;
     for (int ci = 0; rc == 0 && ci < ncases; ci++) {
         if (bench_samples_init(&cases[ci].samples, n) != 0 || bench_samples_init(&cases[ci].full, n) != 0 ||
             bench_case_setup(&cases[ci], &env) != 0)

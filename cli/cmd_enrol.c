@@ -47,7 +47,7 @@ int cli_new_backup_set(const cli_ctx *c, pt_enrolment *e, pt_backup_code *codes,
     if (*n == 0) {
         memset(&e->backup, 0, sizeof(e->backup));
         pt_kdf_default(&e->backup.kdf);
-        return pt_random_bytes(e->backup.salt, sizeof(e->backup.salt), 0);
+        return pt_random_bytes(e->backup.salt, sizeof(e->backup.salt));
     }
     return pt_backup_generate(*n, &e->backup, codes);
 }

@@ -45,7 +45,7 @@ static int kdf(const pt_kdf_params *k, const uint8_t salt[PT_BACKUP_SALT_LEN],
 static int random_code(char canon[PT_BACKUP_CHARS + 1])
 {
     uint8_t rnd[PT_BACKUP_CHARS];
-    int rc = pt_random_bytes(rnd, sizeof(rnd), 1);
+    int rc = pt_random_bytes(rnd, sizeof(rnd));
     if (rc == PT_OK) {
         for (size_t i = 0; i < PT_BACKUP_CHARS; i++)
             canon[i] = alphabet[rnd[i] & 0x1f];
@@ -87,7 +87,7 @@ int pt_backup_generate(unsigned count, pt_backup_set *set, pt_backup_code *codes
         return PT_ERR_INVAL;
     memset(set, 0, sizeof(*set));
     pt_kdf_default(&set->kdf);
-    int rc = pt_random_bytes(set->salt, sizeof(set->salt), 0);
+    int rc = pt_random_bytes(set->salt, sizeof(set->salt));
     char canon[PT_BACKUP_CHARS + 1];
     for (unsigned i = 0; rc == PT_OK && i < count; i++) {
         /* A repeat among 60-bit codes is all but impossible, but two equal codes would make

@@ -314,7 +314,7 @@ int pt_enrolment_format(const pt_enrolment *e, char **out, size_t *len)
 int pt_enrolment_new_id(char id[PT_ID_HEX + 1])
 {
     uint8_t raw[PT_ID_HEX / 2];
-    int rc = pt_random_bytes(raw, sizeof raw, 0);
+    int rc = pt_random_bytes(raw, sizeof raw);
     if (rc != PT_OK)
         return rc;
     pt_kv_hex(raw, sizeof raw, id);
@@ -336,11 +336,11 @@ int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e)
     e->secret_len = pt_alg_secret_len(o->algorithm);
     if (e->secret_len == 0 || e->secret_len > PT_SECRET_MAX)
         return PT_ERR_INVAL;
-    rc = pt_random_bytes(e->secret, e->secret_len, 1);
+    rc = pt_random_bytes(e->secret, e->secret_len);
     /* A valid (empty) backup set, so a pending enrolment formats and parses back. */
     if (rc == PT_OK) {
         pt_kdf_default(&e->backup.kdf);
-        rc = pt_random_bytes(e->backup.salt, sizeof e->backup.salt, 0);
+        rc = pt_random_bytes(e->backup.salt, sizeof e->backup.salt);
     }
     if (rc != PT_OK)
         pt_enrolment_wipe(e);

@@ -239,7 +239,7 @@ void pt_wipe(void *p, size_t n)
         explicit_bzero(p, n);
 }
 
-int pt_random_bytes(void *buf, size_t n, int strong)
+int pt_random_bytes(void *buf, size_t n)
 {
     if (buf == NULL)
         return PT_ERR_INVAL;
@@ -248,6 +248,6 @@ int pt_random_bytes(void *buf, size_t n, int strong)
     int rc = pt_crypto_init();
     if (rc != PT_OK)
         return rc;
-    gcry_randomize(buf, n, strong ? GCRY_VERY_STRONG_RANDOM : GCRY_STRONG_RANDOM);
+    gcry_randomize(buf, n, GCRY_STRONG_RANDOM);
     return PT_OK;
 }

@@ -68,9 +68,9 @@ static void test_random_round_trips(void **state)
     (void)state;
     for (int i = 0; i < 1000; i++) {
         uint8_t in[130], back[130], len8;
-        assert_int_equal(pt_random_bytes(&len8, 1, 0), PT_OK);
+        assert_int_equal(pt_random_bytes(&len8, 1), PT_OK);
         size_t n = len8 % sizeof(in);
-        assert_int_equal(pt_random_bytes(in, n, 0), PT_OK);
+        assert_int_equal(pt_random_bytes(in, n), PT_OK);
         char enc[256];
         assert_int_equal(pt_base32_encode(in, n, enc, sizeof(enc)), PT_OK);
         assert_int_equal(strlen(enc), pt_base32_encoded_len(n));
@@ -165,7 +165,7 @@ static void test_grouping(void **state)
     /* Grouped text decodes back to the same bytes. */
     uint8_t key[64], back[64];
     char enc[128], grouped[160];
-    assert_int_equal(pt_random_bytes(key, sizeof(key), 0), PT_OK);
+    assert_int_equal(pt_random_bytes(key, sizeof(key)), PT_OK);
     assert_int_equal(pt_base32_encode(key, sizeof(key), enc, sizeof(enc)), PT_OK);
     assert_int_equal(pt_base32_group(enc, grouped, sizeof(grouped)), PT_OK);
     size_t n;

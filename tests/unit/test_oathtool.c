@@ -168,7 +168,7 @@ int main(void)
     const char *fixed = getenv("PT_TEST_SEED");
     if (fixed != NULL && *fixed != '\0') {
         rng_state = strtoull(fixed, NULL, 10);
-    } else if (pt_random_bytes(&rng_state, sizeof(rng_state), 0) != PT_OK) {
+    } else if (pt_random_bytes(&rng_state, sizeof(rng_state)) != PT_OK) {
         fprintf(stderr, "no random seed from libgcrypt\n");
         return 1;
     }
