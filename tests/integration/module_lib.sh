@@ -65,11 +65,26 @@ mod_service() {
 # stay silent too).
 mod_plain() { mod_stack "auth required $PT_MODULE config=$CONF state_dir=$STATE_DIR $*"; }
 
+# mod_at EPOCH COMMAND...: lib.sh's `at`, plus libcrypt first in the sanitizer build: ASan
+# intercepts crypt() and finds the real one only if libcrypt is loaded at start-up, else the
+# real pam_unix jumps to address 0.
+mod_at() {
+    if [ "$PT_SANITIZE" = 1 ]; then
+        local t=$1 crypt
+        shift
+        crypt=$(ldd /lib/x86_64-linux-gnu/security/pam_unix.so | awk '/libcrypt\.so/ { print $3 }')
+        FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC FAKETIME_DONT_RESET=1 \
+            LD_PRELOAD="$(san_preload)$crypt $FAKETIME_LIB" "$@"
+    else
+        at "$@"
+    fi
+}
+
 run_at() {
     local t=$1
     shift
     RC=0
-    OUT=$(at "$t" "$H" --confdir "$T_DIR/svc" "$@") || RC=$?
+    OUT=$(mod_at "$t" "$H" --confdir "$T_DIR/svc" "$@") || RC=$?
     if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^INFO: PT-RESULT=ignore$'; then
         RES=ignore
     elif [ "$RC" = 0 ]; then
