@@ -178,7 +178,7 @@ static int check_existing(cli_ctx *c, const pt_user *u, const enrol_args *a)
     return st;
 }
 
-static int ask_code(cli_ctx *c, const pt_enrolment *e)
+static int ask_code(cli_ctx *c, pt_enrolment *e)
 {
     char answer[PT_ANSWER_MAX + 1];
     for (int i = 1; i <= TRIES; i++) {
@@ -195,8 +195,8 @@ static int ask_code(cli_ctx *c, const pt_enrolment *e)
             cli_err("the enrolment expired (pending_ttl): run `pam-totp enrol` again");
             return CLI_REFUSED;
         }
-        const char *method = NULL;
-        int ok = r == 0 ? pt_verify_stateless(&c->opt, e, NULL, answer, now, &method) : 0;
+        /* Records the step in the enrolment, so this code cannot log in afterwards. */
+        int ok = r == 0 ? pt_verify_confirm(&c->opt, e, answer, now) : 0;
         pt_wipe(answer, sizeof(answer));
         if (ok < 0) {
             cli_err("could not check the code");
@@ -278,7 +278,6 @@ static int enrol_begin(cli_ctx *c, const pt_user *u, const enrol_args *a)
 static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
 {
     pt_enrolment e;
-    const char *method = NULL;
     int64_t now = cli_now();
     int rc = cli_load_enrolment(c, u, &e);
     int st = CLI_OK;
@@ -299,7 +298,7 @@ static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
         cli_err("the pending enrolment expired at %s: run `pam-totp enrol --begin` again", t);
         st = CLI_REFUSED;
     } else {
-        int ok = pt_verify_stateless(&c->opt, &e, NULL, a->verify_code, now, &method);
+        int ok = pt_verify_confirm(&c->opt, &e, a->verify_code, now);
         if (ok < 0) {
             st = CLI_SYSERR;
         } else if (ok != 1) {

@@ -18,11 +18,14 @@
 
 enum {
     K_VERSION, K_ID, K_STATUS, K_CREATED, K_EXPIRES, K_ALGORITHM, K_DIGITS, K_PERIOD, K_SECRET,
-    K_KDF, K_SALT, K_NKEYS
+    K_KDF, K_SALT,
+    K_NREQUIRED,              /* keys before this one must appear */
+    K_CONFIRMED = K_NREQUIRED, /* optional: absent in files written before pending activation */
+    K_NKEYS
 };
 static const char *const key_names[K_NKEYS] = {
     "version", "id", "status", "created", "expires", "algorithm", "digits", "period", "secret",
-    "backup_kdf", "backup_salt",
+    "backup_kdf", "backup_salt", "confirmed_step",
 };
 
 void pt_enrolment_wipe(pt_enrolment *e)
@@ -158,6 +161,13 @@ static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment 
             return pt_kv_error(path, kv->line, "backup_salt must be %d hex digits",
                                2 * PT_BACKUP_SALT_LEN);
         return PT_OK;
+    case K_CONFIRMED:
+        if (n == 2 && memcmp(v, "-1", 2) == 0)
+            x = -1;
+        else if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &x))
+            return pt_kv_error(path, kv->line, "confirmed_step must be a time step or -1");
+        e->confirmed_step = x;
+        return PT_OK;
     default:
         return pt_kv_error(path, kv->line, "internal error");
     }
@@ -214,7 +224,7 @@ static int parse_lines(pt_kv_reader *r, pt_enrolment *e)
     }
     if (rc < 0)
         return rc;
-    for (int k = 0; k < K_NKEYS; k++)
+    for (int k = 0; k < K_NREQUIRED; k++)
         if (!seen[k])
             return pt_kv_error(r->path, r->line + 1, "missing key \"%s\" (the file ends here; "
                                "it may be truncated)", key_names[k]);
@@ -224,6 +234,7 @@ static int parse_lines(pt_kv_reader *r, pt_enrolment *e)
 int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolment *e)
 {
     memset(e, 0, sizeof *e);
+    e->confirmed_step = -1;
     if (!path)
         path = "(enrolment)";
     if (!data || len == 0) {
@@ -268,11 +279,13 @@ static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_
                   "# pam_totp enrolment: written by pam-totp; do not edit\n"
                   "version = %d\nid = %s\nstatus = %s\ncreated = %lld\nexpires = %lld\n"
                   "algorithm = %s\ndigits = %u\nperiod = %u\nsecret = %s\n"
-                  "backup_kdf = argon2id m=%u t=%u p=%u\nbackup_salt = %s\n",
+                  "backup_kdf = argon2id m=%u t=%u p=%u\nbackup_salt = %s\n"
+                  "confirmed_step = %lld\n",
                   PT_ENROL_VERSION, e->id,
                   e->status == PT_ENROL_ACTIVE ? "active" : "pending", (long long)e->created,
                   (long long)e->expires, pt_alg_name(e->alg), e->digits, e->period, b32,
-                  e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p, salt);
+                  e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p, salt,
+                  (long long)e->confirmed_step);
     for (unsigned i = 0; ok && i < e->backup.count; i++) {
         char h[2 * PT_BACKUP_HASH_LEN + 1];
         pt_kv_hex(e->backup.hash[i], PT_BACKUP_HASH_LEN, h);
@@ -330,6 +343,7 @@ int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e)
     e->status = PT_ENROL_PENDING;
     e->created = now;
     e->expires = now + (int64_t)o->pending_ttl;
+    e->confirmed_step = -1;
     e->alg = o->algorithm;
     e->digits = o->digits;
     e->period = o->period;

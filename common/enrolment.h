@@ -12,6 +12,8 @@
  *   secret = BASE32
  *   backup_kdf = argon2id m=19456 t=2 p=1
  *   backup_salt = 32 hex digits
+ *   confirmed_step = N | -1     the TOTP step of the code that activated it: never accepted at
+ *                               login (optional; -1 when absent)
  *   backup = 64 hex digits          (one line per code, in order; index = line order)
  *
  * Every key except backup appears exactly once; unknown keys, duplicates, CR, NUL, lines over
@@ -38,6 +40,7 @@ typedef struct {
     pt_enrol_status status;
     int64_t created;
     int64_t expires;          /* pending only */
+    int64_t confirmed_step;   /* step of the activating code, -1 none: counts as used */
     pt_alg alg;
     unsigned digits;
     unsigned period;

@@ -65,12 +65,20 @@ static void set_result(pt_verify_outcome *out, pt_answer_result r)
     out->reason = reasons[r];
 }
 
+/* The newest step that no longer counts: the last accepted one, or the one that activated the
+ * enrolment (confirmed outside the runtime state, e.g. by a user's pam-totp). */
+static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
+{
+    int64_t after = st ? st->last_step : -1;
+    return e->confirmed_step > after ? e->confirmed_step : after;
+}
+
 static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *code,
                       int64_t now, pt_verify_outcome *out)
 {
     int64_t step = -1;
     int rc = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                            o->window, st->last_step, code, &step);
+                            o->window, used_up_to(e, st), code, &step);
     if (rc < 0)
         return rc;
     if (rc == PT_TOTP_MATCH) {
@@ -150,7 +158,7 @@ int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_sta
     if (is_totp_shape(code, e->digits)) {
         int64_t step;
         int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                               o->window, -1, code, &step);
+                               o->window, used_up_to(e, st), code, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1 && method)
             *method = "totp";
@@ -163,6 +171,22 @@ int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_sta
         rc = r < 0 ? r : (r == 1 && !used);
         if (rc == 1 && method)
             *method = "backup";
+    }
+    pt_wipe(code, sizeof code);
+    return rc;
+}
+
+int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, int64_t now)
+{
+    char code[PT_ANSWER_MAX + 1];
+    int rc = 0;
+    if (trim_answer(answer, code) && is_totp_shape(code, e->digits)) {
+        int64_t step = -1;
+        int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
+                               o->window, -1, code, &step);
+        rc = r < 0 ? r : r == PT_TOTP_MATCH;
+        if (rc == 1)
+            e->confirmed_step = step;
     }
     pt_wipe(code, sizeof code);
     return rc;

@@ -30,7 +30,8 @@ typedef struct {
 } pt_verify_outcome;
 
 /* Trims the answer (leading/trailing whitespace). Exactly e->digits ASCII digits is a TOTP code,
- * checked over o->window steps either side of now and only if newer than st->last_step;
+ * checked over o->window steps either side of now and only if newer than st->last_step and
+ * e->confirmed_step;
  * anything else shaped like a backup code is checked with one argon2id evaluation.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
  * On failure: the failure is recorded (may lock). Returns PT_OK (see out->result) or < 0 on an
@@ -38,8 +39,14 @@ typedef struct {
 int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *answer,
                      int64_t now, pt_verify_outcome *out);
 
+/* Confirms a new enrolment: answer must be a TOTP code of e within the window of now. Returns 1
+ * and sets e->confirmed_step to the matched step (so that code is never accepted at login), 0
+ * refused, < 0 error. */
+int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, int64_t now);
+
 /* Verification without state (the CLI confirming a code it just showed, or a user's own check):
- * TOTP within the window of now, or an unused backup code given the used marks (may be NULL).
+ * TOTP within the window of now and newer than e->confirmed_step and st->last_step (st may be
+ * NULL), or an unused backup code given the used marks.
  * Returns 1 accepted, 0 refused, < 0 error; *method gets "totp" or "backup". */
 int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                         const char *answer, int64_t now, const char **method);

@@ -38,7 +38,8 @@ run 2 "no code and no terminal" pt_as "$U" backup-codes </dev/null
 run 1 "a wrong code" pt_as "$U" backup-codes --code 00000000
 run 1 "a backup code is not enough" pt_as "$U" backup-codes --code "${A[1]}"
 expect_eq "the id is unchanged after refusals" "$(awk '$1 == "id" {print $3}' "$FU")" "$id_a"
-code=$(totp_code "$S" "$(date +%s)")
+# The code of the next step: the current one confirmed the enrolment and no longer counts.
+code=$(totp_code "$S" "$(($(date +%s) + 30))")
 echo "$code" >>"$SECRETS"
 run 0 "backup-codes --json with the current code" pt_as "$U" backup-codes --code "$code" --json
 mapfile -t B < <(jq_py '"\n".join(d["backup_codes"])' <"$OUT")
@@ -71,7 +72,8 @@ run 0 "status: not enrolled" pt_as "$V" status --json
 expect_eq "enrolled false" "$(jq_py 'd["enrolled"]' <"$OUT")" false
 run 1 "disable when not enrolled" pt_as "$V" disable --code 123456
 check "the message says not enrolled" grep -q 'not enrolled' "$ERR"
-code=$(totp_code "$S" "$(date +%s)")
+# The code of the next step: the current one confirmed the enrolment and no longer counts.
+code=$(totp_code "$S" "$(($(date +%s) + 30))")
 echo "$code" >>"$SECRETS"
 run 0 "a user disables with the current code" pt_as "$U" disable --code "$code"
 check_not "the enrolment file is gone" test -e "$FU"

@@ -38,7 +38,8 @@ check "the message says --force" grep -q -- '--force' "$ERR"
 run 1 "--force with a wrong code is refused" pt_as "$U1" enrol --force --code 12345678 </dev/null
 run 2 "--force without a code and no terminal is a usage error" pt_as "$U1" enrol --force </dev/null
 expect_eq "the enrolment is unchanged" "$(sha256sum <"$F1")" "$sum"
-OLD_CODE='oathtool --totp -b '"$(file_secret "$F1")"
+# The next step's code: the current one confirmed the enrolment and no longer counts.
+OLD_CODE='oathtool --totp -b -N "now + 30 seconds" '"$(file_secret "$F1")"
 TR="$T_DIR/force.log"
 run 0 "--force with the current code, on a terminal" "$PTY" -t 60 -l "$TR" -e 'Current code from your app' -x "$OLD_CODE" \
     -e 'code from the app: ' -x "$CODE_FROM_RUN" -- \

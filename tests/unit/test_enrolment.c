@@ -157,7 +157,7 @@ static void expect_line(unsigned n, const char *repl, int insert, const char *wh
 static void test_truncated(void **state)
 {
     (void)state;
-    expect_malformed(text, textlen - 10, "line 15: truncated");
+    expect_malformed(text, textlen - 10, "line 16: truncated");
     /* Cut after line 9: the file ends before the secret. */
     const char *p = text;
     for (int i = 0; i < 9; i++)
@@ -270,7 +270,7 @@ static void test_sizes(void **state)
     if (pt_enrolment_parse(t, o, "t", &e) != PT_OK) fail_msg("%s", tfs_msgs);
     assert_int_equal(e.backup.count, PT_BACKUP_MAX);
     o += (size_t)sprintf(t + o, "backup = %064d\n", 99);
-    expect_malformed(t, o, "line 113: too many backup lines (at most 100)");
+    expect_malformed(t, o, "line 114: too many backup lines (at most 100)");
     free(t);
 
     /* Over the size cap. */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -255,6 +256,39 @@ static void test_stateless(void **state)
     assert_int_equal(pt_verify_stateless(&o, &e, NULL, "nonsense", NOW, &method), 0);
 }
 
+/* The code that activated an enrolment (confirmed by pam-totp, outside the runtime state) is
+ * never accepted afterwards, at login or by a stateless check; the next step's code is. */
+static void test_confirmed_step(void **state)
+{
+    (void)state;
+    char c[PT_CODE_MAX + 1];
+    strcpy(c, code_at(&e, NOW));
+    assert_int_equal(pt_verify_confirm(&o, &e, "000000x", NOW), 0);
+    assert_int_equal(e.confirmed_step, -1);
+    assert_int_equal(pt_verify_confirm(&o, &e, c, NOW), 1);
+    assert_int_equal(e.confirmed_step, pt_totp_step(NOW, 30));
+
+    /* The format keeps it. */
+    char *text = NULL;
+    size_t len = 0;
+    pt_enrolment back;
+    assert_int_equal(pt_enrolment_format(&e, &text, &len), PT_OK);
+    assert_non_null(strstr(text, "confirmed_step = "));
+    assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
+    assert_int_equal(back.confirmed_step, e.confirmed_step);
+    pt_wipe(text, len);
+    free(text);
+    pt_enrolment_wipe(&back);
+
+    const char *method = NULL;
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, c, NOW, &method), 0);
+    pt_verify_outcome out;
+    assert_int_equal(pt_verify_answer(&o, &e, &st, c, NOW, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_REPLAY);
+    assert_int_equal(pt_verify_answer(&o, &e, &st, code_at(&e, NOW + 30), NOW + 30, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup(test_trim_and_shapes, setup),
         cmocka_unit_test_setup(test_eight_digits, setup),
         cmocka_unit_test_setup(test_stateless, setup),
+        cmocka_unit_test_setup(test_confirmed_step, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
