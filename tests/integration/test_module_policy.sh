@@ -141,8 +141,14 @@ mod_service window=0
 run_at $((t + 120)) "$U" "$(code $((t + 150)))"
 expect_eq "module argument overrides the file (window=0 refuses next step)" "$RES" $PAM_AUTH_ERR
 
+# debug: the decision is logged.
+mod_service debug
+run_at $((t + 600)) "$U" "$(code $((t + 600)))"
+expect_eq "debug: still accepted" "$RES" success
+
 sleep 0.3
 LOG=$(cat "$T_SYSLOG")
+expect_match "debug logs the decision" "$LOG" "user $U: decision .*enrolled"
 expect_match "exempt skip audited" "$LOG" "event=exempt_skip user=$U service=pt-test reason=exempt_user"
 expect_match "exempt group skip audited" "$LOG" "event=exempt_skip user=$N .*reason=exempt_group"
 expect_match "grace login audited" "$LOG" "event=grace_login user=$N .*grace_left=259200"

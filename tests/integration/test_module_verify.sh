@@ -83,6 +83,23 @@ expect_eq "a made-up backup code refused" "$RES" $PAM_AUTH_ERR
 run_at $((T0 + 2400)) "$U" "$(code $((T0 + 2400)))"
 expect_match "success clears failures" "$(cat "$(state_of "$U")")" '^failures = ?$'
 
+# --- Concurrent logins with the same code: they serialise on the state lock and re-read the
+# state after taking it, so exactly one gets in.
+t=$((T0 + 2460))
+c=$(code $t)
+pids=()
+for i in 1 2 3 4; do
+    (
+        r=0
+        mod_at $t "$H" --confdir "$T_DIR/svc" "$U" "$c" >"$T_DIR/par.$i" || r=$?
+        echo $r >"$T_DIR/par.$i.rc"
+    ) &
+    pids+=($!)
+done
+wait "${pids[@]}"
+expect_eq "four concurrent logins with one code (fewer than deny): exactly one accepted" "$(cat "$T_DIR"/par.*.rc | grep -c '^0$')" 1
+expect_eq "the other three refused as replays" "$(grep -l "already used" "$T_DIR"/par.? | wc -l)" 3
+
 # --- PAM_SILENT and `silent`: no informational text, same decisions.
 enrol "$U"
 mod_plain
@@ -109,6 +126,10 @@ enrol "$U" algorithm=sha512
 rm -f "$(state_of "$U")"
 run_at $((t + 300)) "$U" "$(code $((t + 300)) sha512)"
 expect_eq "sha512 accepted" "$RES" success
+
+# --- Only pam_sm_* leave the module.
+expect_eq "exported symbols" "$(nm -D --defined-only "$PT_MODULE" | awk '$2 == "T" { print $3 }' | sort | tr '\n' ' ')" \
+    "pam_sm_authenticate pam_sm_setcred "
 
 # --- The audit log: events present, no code or secret anywhere.
 sleep 0.3
