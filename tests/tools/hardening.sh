@@ -15,8 +15,11 @@ H_FAULT_SO=$PT_BUILD_DIR/tests/fault/pt-fault.so
 
 # PAM return codes the tests expect (Linux-PAM's _pam_types.h).
 PAM_SUCCESS=0
+PAM_SERVICE_ERR=3
 PAM_AUTH_ERR=7
 PAM_AUTHINFO_UNAVAIL=9
+PAM_USER_UNKNOWN=10
+PAM_CONV_ERR=19
 
 # h_user_add PREFIX: creates a user PREFIX<random> with a home, removed (with the home) at exit.
 # Sets H_USER and H_HOME.
