@@ -91,6 +91,24 @@ static char *pack_message(const char *const *lines, size_t nlines, size_t *next)
     return msg;
 }
 
+size_t ptm_count_messages(const char *const *lines, size_t nlines)
+{
+    size_t next = 0, count = 0;
+    while (next < nlines) {
+        size_t len = 0;
+        /* The same greedy packing as pack_message, without copying. */
+        while (next < nlines) {
+            size_t l = strlen(lines[next]);
+            if (len > 0 && len + 1 + l > PTM_TEXT_MAX - 1)
+                break;
+            len += (len > 0 ? 1 : 0) + (l > PTM_TEXT_MAX - 1 ? PTM_TEXT_MAX - 1 : l);
+            next++;
+        }
+        count++;
+    }
+    return count;
+}
+
 static void free_messages(struct pam_message *msgs, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -166,18 +184,8 @@ int ptm_blocks_prompt(ptm_ctx *m, const char *const *lines, size_t nlines, const
     /* More text than one call can carry: continue with "Press Enter" prompts in between. */
     for (;;) {
         size_t before = next;
-        bool last = true;
-        /* Would the rest fit into this call? Pack on a copy of the cursor to find out. */
-        size_t probe = next;
-        for (int k = 0; k < PAM_MAX_NUM_MSG - 1 && probe < nlines; k++) {
-            char *t = pack_message(lines, nlines, &probe);
-            if (t == NULL)
-                return PAM_BUF_ERR;
-            pt_wipe(t, strlen(t));
-            free(t);
-        }
-        if (probe < nlines)
-            last = false;
+        /* Does the rest fit into this call? */
+        bool last = ptm_count_messages(lines + next, nlines - next) <= PAM_MAX_NUM_MSG - 1;
         rc = converse_once(conv, lines, nlines, &next, last ? prompt : "Press Enter to continue: ",
                            last ? echo : true, answer);
         if (rc != PAM_SUCCESS || last)

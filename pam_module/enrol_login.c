@@ -74,7 +74,9 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     return pt_qrtext_render(s->uri, 0, &s->qr);
 }
 
-/* Block 1: what is happening, the URI and the QR code. */
+/* Block 1: what is happening, the URI and the QR code. The QR code must arrive in one
+ * conversation call: a prompt in the middle of it would break it on the client's screen. A very
+ * long URI (long issuer or label) makes a code too large for that; the key is then typed. */
 static int show_qr(ptm_ctx *m, enrol_session *s)
 {
     size_t n = 0;
@@ -83,8 +85,16 @@ static int show_qr(ptm_ctx *m, enrol_session *s)
                     "Microsoft Authenticator, Authy, 1Password, Bitwarden, KeePassXC...),";
     s->lines[n++] = "or open this link on the device that runs the app:";
     s->lines[n++] = s->uri;
+    size_t intro = n;
     for (size_t i = 0; i < s->qr.nlines && n < PTM_LINES_MAX; i++)
         s->lines[n++] = s->qr.lines[i];
+    if (n == PTM_LINES_MAX || ptm_count_messages(s->lines, n) > PAM_MAX_NUM_MSG - 1) {
+        n = intro;
+        s->lines[1] = "Set it up now with an authenticator app (Google or Microsoft "
+                      "Authenticator, Authy, 1Password, Bitwarden, KeePassXC...).";
+        s->lines[n++] = "(The QR code for this link is too large to show here: type the key "
+                        "shown next into the app.)";
+    }
     char *ans = NULL;
     int rc = ptm_blocks_prompt(m, s->lines, n, "Press Enter when you have scanned the code: ",
                                true, &ans);

@@ -50,6 +50,8 @@ void ptm_error(ptm_ctx *m, const char *fmt, ...) __attribute__((format(printf, 2
  * only for enrolment, which cannot work without its text. */
 int ptm_blocks_prompt(ptm_ctx *m, const char *const *lines, size_t nlines, const char *prompt,
                       bool echo, char **answer);
+/* How many messages ptm_blocks_prompt packs these lines into. */
+size_t ptm_count_messages(const char *const *lines, size_t nlines);
 /* Wipes and frees an answer. */
 void ptm_answer_free(char **answer);
 

@@ -62,6 +62,27 @@ nmsg=$(printf '%s\n' "$OUT" | awk '/^PROMPT/{exit} /^INFO: /{n++} END{print n+0}
 check "messages before the first prompt fit one call ($nmsg)" test "$nmsg" -ge 2 -a "$nmsg" -le 31
 expect_match "each block ends with a prompt" "$OUT" 'PROMPT_ECHO_ON: Press Enter when you have scanned the code: '
 
+# A very long issuer makes the QR code too large for one conversation call: the URI and the key
+# are shown without it, still within PAM's limits; a moderately long one still gets a QR code.
+LONG=$(printf 'Issuer%.0s' $(seq 40))
+mod_conf "mfa = required" "enrol_at_login = yes" "issuer = $LONG" "state_dir = $STATE_DIR"
+RC=0
+OUT=$("$H" --confdir "$T_DIR/svc" "$U") || RC=$?
+expect_match "huge URI: no QR, told to type the key" "$OUT" 'QR code for this link is too large to show here'
+expect_nomatch "huge URI: no block characters" "$OUT" "$(printf '\xe2\x96\x88')"
+nmsg=$(printf '%s\n' "$OUT" | awk '/^PROMPT/{exit} /^INFO: /{n++} END{print n+0}')
+check "huge URI: messages before the first prompt fit one call ($nmsg)" test "$nmsg" -le 31
+MID=$(printf 'Example%.0s' $(seq 8))
+mod_conf "mfa = required" "enrol_at_login = yes" "issuer = $MID" "algorithm = sha512" "state_dir = $STATE_DIR"
+RC=0
+OUT=$("$H" --confdir "$T_DIR/svc" "$U") || RC=$?
+URI=$(printf '%s\n' "$OUT" | grep -o 'otpauth://totp/[^ ]*' | head -1)
+QR=$(printf '%s\n' "$OUT" | sed 's/^INFO: //' | "$PT_TOOLS/pt-qr2pbm" utf8 | zbarimg --nodbus --raw -q - || true)
+expect_eq "long issuer and sha512 key: QR code still shown and decodes" "$QR" "$URI"
+nmsg=$(printf '%s\n' "$OUT" | awk '/^PROMPT/{exit} /^INFO: /{n++} END{print n+0}')
+check "long issuer: messages before the first prompt fit one call ($nmsg)" test "$nmsg" -le 31
+mod_conf "mfa = required" "enrol_at_login = yes" "issuer = Example Corp" "state_dir = $STATE_DIR" "window = 2"
+
 # --- 2. Wrong codes: three tries, each counted toward the lock.
 RC=0
 OUT=$("$H" --confdir "$T_DIR/svc" "$U" "" 000000 111111 222222) || RC=$?
