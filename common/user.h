@@ -27,4 +27,24 @@ int pt_user_from_passwd(pt_user *u, const char *name, uid_t uid, gid_t gid, cons
 int pt_user_lookup(pt_user *u, const char *name);
 void pt_user_free(pt_user *u);
 
+/* The group database read once, for commands that resolve every account (pam-totp list):
+ * getgrouplist() reads the whole database for each user, so calling it per account is
+ * users x groups. The map comes from one setgrent/getgrent_r/endgrent pass: member name ->
+ * gids, and gid -> name (the first entry of each gid, as getgrgid finds it). It sees what the
+ * NSS sources enumerate; a source that does not enumerate (LDAP with enumeration off) answers
+ * getgrouplist only, so one-user paths (the module) keep pt_user_from_passwd. */
+typedef struct pt_groupmap pt_groupmap;
+
+/* Reads the group database. PT_OK, PT_ERR_NOMEM, PT_ERR_IO (the database could not be read to
+ * its end: no partial map). Free with pt_groupmap_free. */
+int pt_groupmap_load(pt_groupmap **out);
+void pt_groupmap_free(pt_groupmap *m);
+
+/* As pt_user_from_passwd, with the groups from m instead of getgrouplist(): the primary gid,
+ * then every group listing the user as a member, each gid once, named by m (a gid without a
+ * group entry has no name). More than PT_GROUPS_MAX groups is PT_ERR_INVAL, never a shorter
+ * list. */
+int pt_user_from_passwd_map(pt_user *u, const pt_groupmap *m, const char *name, uid_t uid,
+                            gid_t gid, const char *home, const char *shell);
+
 #endif
