@@ -94,16 +94,17 @@ static void quiet_sink(void *ctx, pt_log_kind kind, int priority, const char *ms
     (void)ctx, (void)kind, (void)priority, (void)msg;
 }
 
-/* One passwd entry: listed when a login account or enrolled. Returns an exit status. */
-static int one_account(cli_ctx *c, const struct passwd *pw, unsigned long min, bool json,
-                       bool without, int64_t now, totals *t)
+/* One passwd entry: listed when a login account or enrolled. Its groups come from gm, the group
+ * database read once for the whole listing. Returns an exit status. */
+static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *pw,
+                       unsigned long min, bool json, bool without, int64_t now, totals *t)
 {
     pt_user u;
     cli_view v;
     bool login = pw->pw_uid >= min && login_shell(pw->pw_shell ? pw->pw_shell : "");
     memset(&u, 0, sizeof(u));
-    int rc = pt_user_from_passwd(&u, pw->pw_name, pw->pw_uid, pw->pw_gid,
-                                 pw->pw_dir ? pw->pw_dir : "", pw->pw_shell ? pw->pw_shell : "");
+    int rc = pt_user_from_passwd_map(&u, gm, pw->pw_name, pw->pw_uid, pw->pw_gid,
+                                     pw->pw_dir ? pw->pw_dir : "", pw->pw_shell ? pw->pw_shell : "");
     if (rc != PT_OK)
         return login ? CLI_SYSERR : CLI_OK;
     int st;
@@ -156,6 +157,13 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
     if ((st = cli_load_config(c)) != CLI_OK)
         return st;
 
+    /* One read of the group database for every account: getgrouplist per account would read
+     * all of it each time (users x groups). */
+    pt_groupmap *gm = NULL;
+    if (pt_groupmap_load(&gm) != PT_OK) {
+        cli_err("cannot list: the group database could not be read (see above)");
+        return CLI_SYSERR;
+    }
     unsigned long min = uid_min();
     int64_t now = cli_now();
     totals t = {0, 0, 0, true};
@@ -168,11 +176,12 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
     setpwent();
     struct passwd *pw;
     while ((pw = getpwent()) != NULL) {
-        st = one_account(c, pw, min, json, without, now, &t);
+        st = one_account(c, gm, pw, min, json, without, now, &t);
         if (st != CLI_OK)
             worst = CLI_SYSERR; /* reported; keep listing the others */
     }
     endpwent();
+    pt_groupmap_free(gm);
     if (json)
         printf("%s]\n", t.first ? "" : "\n");
     else
