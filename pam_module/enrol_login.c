@@ -142,8 +142,12 @@ static int confirm_code(ptm_ctx *m, enrol_session *s)
         ptm_answer_free(&answer);
         if (rc != PAM_SUCCESS)
             return rc;
-        if (out.result == PT_ANSWER_TOTP_OK)
+        if (out.result == PT_ANSWER_TOTP_OK) {
+            /* Recorded in the state already; in the file too, like pam-totp does, so the code
+             * stays used even if the state is lost. */
+            s->e.confirmed_step = out.step;
             return PAM_SUCCESS;
+        }
         last = out.result;
         char nf[16];
         snprintf(nf, sizeof(nf), "%u", nfailures);
