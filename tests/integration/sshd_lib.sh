@@ -19,11 +19,18 @@
 #   cli ARGS...                    runs the pam-totp command with --config $PT_CONF
 #   enrol_user NAME EPOCH          two-step enrolment with the CLI at EPOCH: sets $SECRET, $BACKUP
 #   pt_base_epoch                  a step-aligned start time for a test's faked clock
+#   pam_at EPOCH CMD...            lib.sh's `at` for programs running pam_unix (also under ASan)
 #
 # How the prompts arrive (OpenSSH 9.2, keyboard-interactive through PAM): sshd collects PAM_TEXT_INFO
 # and PAM_ERROR_MSG messages and sends them in front of the next prompt, so askpass receives
 # "(user@127.0.0.1) info line\ninfo line\nPrompt: " as $1; text after the last prompt is printed by
 # ssh on stderr. The askpass script answers according to the prompt's last line.
+
+# A test stopped by a signal (ctest's timeout, ^C) still runs lib.sh's clean-up (the EXIT trap):
+# no test user, PAM service file or sshd is left behind.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 SSHD_BIN=/usr/sbin/sshd
 SSH_BIN=/usr/bin/ssh
@@ -139,15 +146,22 @@ EOF
     local pre env=()
     pre=$(san_preload)
     if [ -n "$epoch" ]; then
+        # libfaketime goes first: behind the sanitizer runtimes it deadlocks an uninstrumented
+        # host at start-up (ASan then needs verify_asan_link_order=0, set below).
         env=(FAKETIME="@$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S')" FAKETIME_DONT_RESET=1 TZ=UTC
-             LD_PRELOAD="$pre$FAKETIME_LIB")
+             LD_PRELOAD="$FAKETIME_LIB ${pre% }")
         # The clock the module sees: epoch + real seconds since now.
         echo "$epoch $(date +%s)" >"$T_DIR/ask/clock"
     else
         [ -n "$pre" ] && env=(LD_PRELOAD="$pre")
         rm -f "$T_DIR/ask/clock"
     fi
-    [ "$PT_SANITIZE" = 1 ] && env+=(ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
+    # sshd itself is not instrumented: its own leaks at exit are not ours to report.
+    # Reports from the module go to files checked when sshd stops.
+    if [ "$PT_SANITIZE" = 1 ]; then
+        env+=(ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:verify_asan_link_order=0:log_path=$SSHD_DIR/asan"
+              UBSAN_OPTIONS="print_stacktrace=1:log_path=$SSHD_DIR/ubsan")
+    fi
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${env[@]}" \
         "$SSHD_DIR/$SSHD_SERVICE" -f "$SSHD_DIR/sshd_config" -E "$SSHD_LOG"
     local i
@@ -171,6 +185,13 @@ sshd_stop() {
     for i in $(seq 50); do kill -0 "$SSHD_PID" 2>/dev/null || break; sleep 0.1; done
     SSHD_PID=
     # sshd's own listener is gone; no session outlives a test login (each runs one command).
+    local r
+    for r in "$SSHD_DIR"/asan.* "$SSHD_DIR"/ubsan.*; do
+        [ -e "$r" ] || continue
+        fail "sanitizer report from the module inside sshd: $r"
+        cat "$r" >&2
+        rm -f "$r"
+    done
 }
 
 # The clock the module sees now (faked when sshd runs under libfaketime).
@@ -315,3 +336,18 @@ enrol_user() {
 # A base time for a test: the start of a TOTP step (+2 s) about two hours ahead, so that every
 # phase of a test (each started with sshd_start ... EPOCH) knows exactly which step is current.
 pt_base_epoch() { echo $(( ($(date +%s) / 30 + 240) * 30 + 2 )); }
+
+# pam_at EPOCH COMMAND...: lib.sh's `at` for a program that runs pam_unix in the sanitizer build:
+# ASan intercepts crypt() and finds the real one only when libcrypt is loaded at start-up (else
+# pam_unix calls a null pointer), so libcrypt is preloaded there too.
+pam_at() {
+    if [ "$PT_SANITIZE" = 1 ]; then
+        local t=$1 crypt
+        shift
+        crypt=$(ldd /lib/x86_64-linux-gnu/security/pam_unix.so | awk '/libcrypt\.so/ { print $3 }')
+        FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC FAKETIME_DONT_RESET=1 \
+            LD_PRELOAD="$(san_preload)$crypt $FAKETIME_LIB" "$@"
+    else
+        at "$@"
+    fi
+}

@@ -44,7 +44,7 @@ mkdir -p "$T_DIR/pam.d"
 printf '%s\n' "auth required pam_unix.so" \
     "auth required $PT_MODULE config=$PT_CONF state_dir=$PT_STATE" \
     "account required pam_unix.so" >"$T_DIR/pam.d/pt-sudo"
-harness() { at "$1" "$PT_TOOLS/pt-pam_harness" --confdir "$T_DIR/pam.d" --service pt-sudo "${@:2}"; }
+harness() { pam_at "$1" "$PT_TOOLS/pt-pam_harness" --confdir "$T_DIR/pam.d" --service pt-sudo "${@:2}"; }
 rc=0; out=$(harness "$B" "$U" "$PW" "$(totp_code "$SECRET" "$B")") || rc=$?
 expect_eq "password + code: PAM_SUCCESS" "$rc" 0
 expect_match "the code was asked for" "$out" 'PROMPT_ECHO_OFF: Verification code: '
