@@ -479,14 +479,19 @@ static int check_dir_fd(int fd, const char *path, uid_t owner, bool root_ok)
     return PT_OK;
 }
 
-static int dir_open(const char *path, uid_t owner, bool root_ok, int *dirfd)
+/* follow: the directory's own path may be a symbolic link. Only for a home directory, whose path
+ * comes from the passwd database (root's) and is opened as the user: a site's
+ * /home/bob -> /data/bob then works, the resolved directory is still checked for owner and mode,
+ * and the file inside is still opened with O_NOFOLLOW. */
+static int dir_open(const char *path, uid_t owner, bool root_ok, bool follow, int *dirfd)
 {
     *dirfd = -1;
-    int fd = open(path, DIR_FLAGS);
+    int nofollow = follow ? 0 : O_NOFOLLOW;
+    int fd = open(path, (DIR_FLAGS & ~O_NOFOLLOW) | nofollow);
     /* A directory we may search but not list (the 0711 state directory, for a user): O_PATH is
      * enough to open names in it and to fstat it. */
     if (fd < 0 && errno == EACCES)
-        fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(path, O_PATH | O_DIRECTORY | nofollow | O_CLOEXEC);
     if (fd < 0)
         return open_errno_rc(errno, path, "directory");
     int rc = check_dir_fd(fd, path, owner, root_ok);
@@ -500,12 +505,12 @@ static int dir_open(const char *path, uid_t owner, bool root_ok, int *dirfd)
 
 int pt_dir_open(const char *path, uid_t owner, int *dirfd)
 {
-    return dir_open(path, owner, false, dirfd);
+    return dir_open(path, owner, false, false, dirfd);
 }
 
 int pt_dir_open_user(const char *path, uid_t owner, int *dirfd)
 {
-    return dir_open(path, owner, true, dirfd);
+    return dir_open(path, owner, true, true, dirfd);
 }
 
 int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd)

@@ -70,8 +70,10 @@ int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r);
 int pt_file_replace_locked_at(int dirfd, const char *name, const char *path, const void *data,
                               size_t len, uid_t uid, gid_t gid, mode_t mode, int *lockfd);
 
-/* Like pt_dir_open, but root may own the directory too (a home directory root keeps for an
- * account: only root and the user can change names in it, as sshd's StrictModes accepts). */
+/* For a home directory: like pt_dir_open, but root may own the directory too (a home directory
+ * root keeps for an account: only root and the user can change names in it, as sshd's
+ * StrictModes accepts), and the directory's path may be a symbolic link (/home/bob ->
+ * /data/bob; the path comes from the passwd database). */
 int pt_dir_open_user(const char *path, uid_t owner, int *dirfd);
 
 /* Splits an absolute "/a/b/c" into "/a/b" and "c" without opening anything. PT_ERR_INVAL for a

@@ -328,6 +328,12 @@ static void test_dirs(void **state)
     /* A root-owned directory may hold a user's files (pt_dir_open_user), another's may not. */
     assert_int_equal(pt_dir_open_user(tfs_path("good"), NOBODY, &fd), PT_OK);
     close(fd);
+    /* A home directory's path may be a symlink (/home/bob -> /data/bob); the directory it
+     * resolves to is still checked. */
+    assert_int_equal(pt_dir_open_user(tfs_path("dlink"), NOBODY, &fd), PT_OK);
+    close(fd);
+    assert_int_equal(symlink(tfs_path("gw"), tfs_path("gwlink")), 0);
+    assert_int_equal(pt_dir_open_user(tfs_path("gwlink"), 0, &fd), PT_ERR_UNSAFE);
     assert_int_equal(pt_dir_open_user(tfs_path("nob"), 1234, &fd), PT_ERR_UNSAFE);
 
     assert_int_equal(tfs_write_str("plain", "x", 0600), 0);
