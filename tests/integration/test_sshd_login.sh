@@ -44,8 +44,10 @@ ask_set "$PW" ""
 expect_refused "an empty code is refused" "$U"
 
 log "phase 2: public key + code (AuthenticationMethods publickey,keyboard-interactive)"
+# The stack pam_totp(8) documents for key + code: common-auth replaced by pam_totp + pam_permit.
 sshd_pam_stack \
     "auth required $PT_MODULE config=$PT_CONF state_dir=$PT_STATE" \
+    "auth required pam_permit.so" \
     "account required pam_unix.so" \
     "session required pam_unix.so"
 sshd_start publickey,keyboard-interactive $((B + 300))
