@@ -24,6 +24,7 @@ expect_eq "sshd accepted keyboard-interactive/pam" "$(sshd_log_count "Accepted k
 
 ask_set "$PW" "$(totp_code "$SECRET" "$B")"
 expect_refused "the same code again (replay, same step) is refused" "$U"
+expect_match "the client is told the code was already used" "$(cat "$ASK_LOG" "$SSH_ERR")" 'already used'
 
 ask_set "$PW" "$(totp_code "$SECRET" $((B + 30)))"
 expect_login "the next step's code (within window) is accepted" "$U"
@@ -34,6 +35,8 @@ expect_refused "a code older than the last accepted one is refused" "$U"
 code=$(totp_code "$SECRET" $((B + 3000)))
 ask_set "$PW" "$code"
 expect_refused "a code far outside the window is refused" "$U"
+expect_eq "sshd logged each refusal as a failed keyboard-interactive/pam" \
+    "$(sshd_log_count "Failed keyboard-interactive/pam for $U ")" 3
 ask_set "$PW" "12345"
 expect_refused "a five-digit answer is refused" "$U"
 
