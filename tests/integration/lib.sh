@@ -54,10 +54,12 @@ at() {
 }
 
 # Under the sanitizer build an uninstrumented host (sshd, pamtester) loading the module needs
-# the runtimes preloaded.
+# the runtimes preloaded. libcrypt too: ASan intercepts crypt() and finds the real one only if
+# libcrypt is loaded at start-up, else pam_unix calls through a null pointer.
 san_preload() {
     if [ "$PT_SANITIZE" = 1 ]; then
-        printf '%s %s ' "$(gcc -print-file-name=libasan.so)" "$(gcc -print-file-name=libubsan.so)"
+        printf '%s %s %s ' "$(gcc -print-file-name=libasan.so)" \
+            "$(gcc -print-file-name=libubsan.so)" /lib/x86_64-linux-gnu/libcrypt.so.1
     fi
 }
 

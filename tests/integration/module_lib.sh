@@ -65,20 +65,8 @@ mod_service() {
 # stay silent too).
 mod_plain() { mod_stack "auth required $PT_MODULE config=$CONF state_dir=$STATE_DIR $*"; }
 
-# mod_at EPOCH COMMAND...: lib.sh's `at`, plus libcrypt first in the sanitizer build: ASan
-# intercepts crypt() and finds the real one only if libcrypt is loaded at start-up, else the
-# real pam_unix jumps to address 0.
-mod_at() {
-    if [ "$PT_SANITIZE" = 1 ]; then
-        local t=$1 crypt
-        shift
-        crypt=$(ldd /lib/x86_64-linux-gnu/security/pam_unix.so | awk '/libcrypt\.so/ { print $3 }')
-        FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC FAKETIME_DONT_RESET=1 \
-            LD_PRELOAD="$(san_preload)$crypt $FAKETIME_LIB" "$@"
-    else
-        at "$@"
-    fi
-}
+# mod_at EPOCH COMMAND...: lib.sh's `at` (which also preloads what the sanitizer build needs).
+mod_at() { at "$@"; }
 
 run_at() {
     local t=$1

@@ -1,13 +1,14 @@
 /* pt-pam_harness: drives one PAM authentication through real libpam, using a service directory of
  * the test's own (pam_start_confdir, libpam >= 1.4).
  *
- *   pt-pam_harness [--confdir DIR] [--service NAME] [--silent] [--authtok PW] USER [ANSWER...]
+ *   pt-pam_harness [--confdir DIR] [--service NAME] [--silent] USER [ANSWER...]
  *
  * Every message the stack sends is printed on stdout, one line each:
  *   PROMPT_ECHO_OFF: text | PROMPT_ECHO_ON: text | INFO: text | ERROR: text
  * Prompts are answered with the ANSWERs in order; a prompt with no answer left fails the
- * conversation (PAM_CONV_ERR), like a client that hung up. --authtok presets PAM_AUTHTOK (a
- * password step that ran before). The last line is "RESULT: <pam_strerror> (<n>)", and the exit
+ * conversation (PAM_CONV_ERR), like a client that hung up. (libpam refuses PAM_AUTHTOK set by an
+ * application, so a password step is simulated with pam_wrapper's pam_set_items.so in the
+ * stack instead.) The last line is "RESULT: <pam_strerror> (<n>)", and the exit
  * status is the PAM return code n (0 = PAM_SUCCESS). */
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -62,19 +63,17 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 
 int main(int argc, char **argv)
 {
-    const char *confdir = NULL, *service = "pt-test", *authtok = NULL;
+    const char *confdir = NULL, *service = "pt-test";
     int flags = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--confdir") == 0 && i + 1 < argc)
             confdir = argv[++i];
         else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
             service = argv[++i];
-        else if (strcmp(argv[i], "--authtok") == 0 && i + 1 < argc)
-            authtok = argv[++i];
         else if (strcmp(argv[i], "--silent") == 0)
             flags |= PAM_SILENT;
         else {
-            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] [--authtok PW] USER [ANSWER...]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] USER [ANSWER...]\n", argv[0]);
             return 2;
         }
     }
@@ -87,8 +86,6 @@ int main(int argc, char **argv)
     struct pam_conv conv = { converse, &a };
     pam_handle_t *pamh = NULL;
     int rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
-    if (rc == PAM_SUCCESS && authtok != NULL)
-        rc = pam_set_item(pamh, PAM_AUTHTOK, authtok);
     if (rc == PAM_SUCCESS)
         rc = pam_authenticate(pamh, flags);
     printf("RESULT: %s (%d)\n", pamh ? pam_strerror(pamh, rc) : "pam_start failed", rc);

@@ -248,7 +248,7 @@ static void test_replace_atomic(void **state)
         if (rc == PT_OK && len == SZ && (memcmp(data, a, SZ) == 0 || memcmp(data, b, SZ) == 0))
             whole++;
         else if (!bad[0])
-            snprintf(bad, sizeof bad, "rc %d, %zu bytes: %s", rc, len, tfs_msgs);
+            snprintf(bad, sizeof bad, "rc %d, %zu bytes: %.400s", rc, len, tfs_msgs);
         free(data);
     }
     /* Collect the writer before asserting, so a failure leaves no process behind. */
