@@ -114,6 +114,9 @@ mapfile -t BACKUP < <(printf '%s\n' "$verify" | grep -oE '[0-9A-Z]{4}-[0-9A-Z]{4
 pt status --user root
 
 step "Log in through libpam with the current code"
+say "The code that confirmed the enrolment is spent; the next login takes the app's next code"
+say "(waiting for the next 30-second step):"
+while [ "$(code_now)" = "$CODE" ]; do sleep 1; done
 LOGIN_CODE=$(code_now)
 login "$LOGIN_CODE" || { echo "demo: the login with a valid code failed" >&2; exit 1; }
 
