@@ -13,9 +13,15 @@
 
 #define STATE_FORMAT_CAP (PT_STATE_MAX_SIZE / 2)
 
-enum { K_VERSION, K_ENROLMENT, K_LAST_STEP, K_USED, K_FAILURES, K_LOCK, K_FIRST, K_NKEYS };
+enum {
+    K_VERSION, K_ENROLMENT, K_LAST_STEP, K_USED, K_FAILURES, K_LOCK, K_FIRST,
+    K_NREQUIRED,                 /* keys before this one must appear */
+    K_PERIOD = K_NREQUIRED,      /* optional: 0 (unknown) when absent */
+    K_NKEYS
+};
 static const char *const key_names[K_NKEYS] = {
     "version", "enrolment", "last_step", "used", "failures", "lock_until", "first_required",
+    "step_period",
 };
 
 void pt_state_init(pt_state *st)
@@ -101,6 +107,11 @@ static int parse_value(int k, const pt_kv *kv, const char *path, pt_state *st)
             return pt_kv_error(path, kv->line, "%s must be a number, at least -1", key_names[k]);
         *(k == K_LAST_STEP ? &st->last_step : &st->lock_until) = x;
         return PT_OK;
+    case K_PERIOD:
+        if (!pt_kv_parse_i64(v, n, 0, 300, &x) || (x != 0 && x < 10))
+            return pt_kv_error(path, kv->line, "step_period must be 0 or 10 to 300 seconds");
+        st->step_period = (unsigned)x;
+        return PT_OK;
     case K_FIRST:
         if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &st->first_required))
             return pt_kv_error(path, kv->line, "first_required must be a time in UNIX seconds");
@@ -146,7 +157,7 @@ static int parse_lines(pt_kv_reader *r, pt_state *st)
     }
     if (rc < 0)
         return rc;
-    for (int k = 0; k < K_NKEYS; k++)
+    for (int k = 0; k < K_NREQUIRED; k++)
         if (!seen[k])
             return pt_kv_error(r->path, r->line + 1, "missing key \"%s\" (the file ends here; "
                                "it may be truncated)", key_names[k]);
@@ -225,8 +236,9 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
                   PT_STATE_VERSION, st->enrolment[0] ? st->enrolment : "-",
                   (long long)st->last_step) &&
               format_lists(st, buf, STATE_FORMAT_CAP, &pos) &&
-              put(buf, STATE_FORMAT_CAP, &pos, "lock_until = %lld\nfirst_required = %lld\n",
-                  (long long)st->lock_until, (long long)st->first_required);
+              put(buf, STATE_FORMAT_CAP, &pos,
+                  "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
+                  (long long)st->lock_until, (long long)st->first_required, st->step_period);
     if (!ok) {
         free(buf);
         return PT_ERR_TOOBIG;

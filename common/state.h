@@ -8,6 +8,8 @@
  *   failures = T,T,...        times of recent failures (within fail_interval; at most 1000)
  *   lock_until = T            0 none, -1 until an admin unlocks
  *   first_required = T        0 never; when MFA first became required without an enrolment
+ *   step_period = S           seconds per step of last_step (0 unknown: the enrolment's period);
+ *                             a re-enrolment with another period compares step start times
  *
  * Concurrent logins of one user serialise on flock() of the state file itself; after the lock is
  * taken the path is checked to still name the locked inode (else reopen), then it is read. */
@@ -29,6 +31,7 @@
 typedef struct {
     char enrolment[PT_ID_HEX + 1];  /* "" when none */
     int64_t last_step;              /* -1 when none */
+    unsigned step_period;           /* seconds per step of last_step; 0 unknown */
     uint8_t used[PT_BACKUP_MAX];    /* 1 = consumed */
     unsigned nfailures;
     int64_t failures[PT_FAILURES_MAX];

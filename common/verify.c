@@ -1,6 +1,8 @@
 /* Checking one answer against an enrolment and the runtime state (verify.h). */
 #include "verify.h"
 
+#include <stdint.h>
+
 #include <string.h>
 
 #include "backup.h"
@@ -67,9 +69,23 @@ static void set_result(pt_verify_outcome *out, pt_answer_result r)
 
 /* The newest step that no longer counts: the last accepted one, or the one that activated the
  * enrolment (confirmed outside the runtime state, e.g. by a user's pam-totp). */
+/* st->last_step in steps of `period` seconds. After a re-enrolment with another period a step of
+ * the new period counts as newer only when it starts after the last accepted one started:
+ * s * period > last_step * step_period, i.e. s > floor(last_step * step_period / period).
+ * An absurd stored value refuses everything rather than overflow (fail closed). */
+static int64_t last_step_in(const pt_state *st, unsigned period)
+{
+    if (st->last_step < 0 || st->step_period == 0 || st->step_period == period || period == 0)
+        return st->last_step;
+    int64_t start;
+    if (__builtin_mul_overflow(st->last_step, (int64_t)st->step_period, &start))
+        return INT64_MAX;
+    return start / (int64_t)period;
+}
+
 static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
 {
-    int64_t after = st ? st->last_step : -1;
+    int64_t after = st ? last_step_in(st, e->period) : -1;
     return e->confirmed_step > after ? e->confirmed_step : after;
 }
 
@@ -84,8 +100,10 @@ static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, 
     if (rc == PT_TOTP_MATCH) {
         set_result(out, PT_ANSWER_TOTP_OK);
         out->step = step;
-        if (step > st->last_step) /* never lowered */
+        if (step > last_step_in(st, e->period)) { /* never lowered */
             st->last_step = step;
+            st->step_period = e->period;
+        }
     } else {
         set_result(out, rc == PT_TOTP_REPLAY ? PT_ANSWER_REPLAY : PT_ANSWER_WRONG);
     }

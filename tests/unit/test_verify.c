@@ -289,6 +289,38 @@ static void test_confirmed_step(void **state)
     assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
 }
 
+/* Re-enrolment with another period: last_step was counted in the old period. A code of the new
+ * enrolment is accepted once its step starts after the last accepted one started, and a step
+ * already used is still refused. */
+static void test_period_change(void **state)
+{
+    (void)state;
+    pt_verify_outcome out;
+    assert_int_equal(pt_verify_answer(&o, &e, &st, code_at(&e, NOW), NOW, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(st.step_period, 30);
+
+    pt_enrolment e60;
+    o.period = 60;
+    assert_int_equal(pt_enrolment_new(&o, NOW, &e60), PT_OK);
+    e60.status = PT_ENROL_ACTIVE;
+    /* NOW = 1700000000 lies in the 60 s step starting at 1699999980, before the 30 s step
+     * accepted above (starting at 1699999980 too): not newer, refused. */
+    assert_int_equal(pt_verify_answer(&o, &e60, &st, code_at(&e60, NOW), NOW, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_REPLAY);
+    /* The next minute: accepted, and recorded in 60 s steps. */
+    assert_int_equal(pt_verify_answer(&o, &e60, &st, code_at(&e60, NOW + 60), NOW + 60, &out),
+                     PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(st.step_period, 60);
+    assert_int_equal(st.last_step, pt_totp_step(NOW + 60, 60));
+    assert_int_equal(pt_verify_answer(&o, &e60, &st, code_at(&e60, NOW + 60), NOW + 60, &out),
+                     PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_REPLAY);
+    pt_enrolment_wipe(&e60);
+    o.period = 30;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup(test_eight_digits, setup),
         cmocka_unit_test_setup(test_stateless, setup),
         cmocka_unit_test_setup(test_confirmed_step, setup),
+        cmocka_unit_test_setup(test_period_change, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
