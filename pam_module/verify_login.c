@@ -31,6 +31,28 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
               left, NULL);
 }
 
+/* Re-reads the enrolment once the state lock is held. The copy loaded before the prompt may be
+ * older than what another login already bound the state to (pam-totp backup-codes or enrol
+ * --force ran meanwhile); checking against it would bind the state back to the old id and
+ * forget the new set's used codes. What is read under the lock is never older than what the
+ * previous lock holder used. */
+static int reload_enrolment(ptm_ctx *m)
+{
+    pt_enrolment fresh;
+    int rc = pt_enrolment_load(&m->opt, &m->user, &fresh);
+    if (rc == PT_OK && fresh.status == PT_ENROL_ACTIVE) {
+        pt_enrolment_wipe(&m->enrol);
+        m->enrol = fresh;
+        pt_wipe(&fresh, sizeof fresh);
+        return PAM_SUCCESS;
+    }
+    pt_enrolment_wipe(&fresh);
+    pam_syslog(m->pamh, LOG_ERR, "enrolment of %s changed or became unusable during the login "
+               "(%s): failing closed", m->user.name,
+               rc == PT_OK ? "no longer active" : pt_strerror(rc));
+    return PAM_AUTHINFO_UNAVAIL;
+}
+
 int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                      pt_verify_outcome *out, unsigned *nfailures)
 {
@@ -40,6 +62,13 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
         pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s): failing closed",
                    m->user.name, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
+    }
+    if (e == &m->enrol) { /* the login's own enrolment (not one being set up at login) */
+        rc = reload_enrolment(m);
+        if (rc != PAM_SUCCESS) {
+            pt_state_close(&h);
+            return rc;
+        }
     }
     int64_t now = (int64_t)time(NULL);
     int64_t left = pt_state_lock_left(&m->state, now);
