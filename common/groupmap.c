@@ -263,24 +263,49 @@ static int push_name(pt_user *u, const pt_groupmap *m, gid_t gid)
     return PT_OK;
 }
 
-static int fill_groups(pt_user *u, const pt_groupmap *m)
+int pt_groupmap_gids(const pt_groupmap *m, const char *name, gid_t gid, gid_t **out, int *count)
 {
-    const member_slot *s = member_find(m->members, m->mcap, u->name);
+    if (!out || !count)
+        return PT_ERR_INVAL;
+    *out = NULL;
+    *count = 0;
+    if (!m || !name)
+        return PT_ERR_INVAL;
+    const member_slot *s = member_find(m->members, m->mcap, name);
     size_t n = 1; /* the primary group */
     for (size_t i = 0; s->key && i < s->n; i++)
-        n += s->gids[i] != u->gid;
+        n += s->gids[i] != gid;
     if ((s->key && s->over) || n > PT_GROUPS_MAX) {
-        pt_log(LOG_ERR, "user %s: in more than %d groups (or the group list is unreadable)",
-               u->name, PT_GROUPS_MAX);
+        pt_log(LOG_ERR, "user %s: in more than %d groups (or the group list is unreadable)", name,
+               PT_GROUPS_MAX);
         return PT_ERR_INVAL;
     }
-    u->groups = calloc(n + 1, sizeof *u->groups);
-    if (!u->groups)
+    gid_t *g = calloc(n, sizeof *g);
+    if (!g)
         return PT_ERR_NOMEM;
-    int rc = push_name(u, m, u->gid);
-    for (size_t i = 0; rc == PT_OK && s->key && i < s->n; i++)
-        if (s->gids[i] != u->gid)
-            rc = push_name(u, m, s->gids[i]);
+    size_t k = 0;
+    g[k++] = gid;
+    for (size_t i = 0; s->key && i < s->n; i++)
+        if (s->gids[i] != gid)
+            g[k++] = s->gids[i];
+    *out = g;
+    *count = (int)k;
+    return PT_OK;
+}
+
+static int fill_groups(pt_user *u, const pt_groupmap *m)
+{
+    gid_t *ids = NULL;
+    int n = 0;
+    int rc = pt_groupmap_gids(m, u->name, u->gid, &ids, &n);
+    if (rc != PT_OK)
+        return rc;
+    u->groups = calloc((size_t)n + 1, sizeof *u->groups);
+    if (!u->groups)
+        rc = PT_ERR_NOMEM;
+    for (int i = 0; rc == PT_OK && i < n; i++)
+        rc = push_name(u, m, ids[i]);
+    free(ids);
     return rc;
 }
 

@@ -46,5 +46,9 @@ void pt_groupmap_free(pt_groupmap *m);
  * list. */
 int pt_user_from_passwd_map(pt_user *u, const pt_groupmap *m, const char *name, uid_t uid,
                             gid_t gid, const char *home, const char *shell);
+/* The gids of that list, primary first, each once (what getgrouplist gives, for setgroups): a
+ * malloc'd array in *out, its length in *count. PT_OK, PT_ERR_INVAL (over PT_GROUPS_MAX, or no
+ * map), PT_ERR_NOMEM. */
+int pt_groupmap_gids(const pt_groupmap *m, const char *name, gid_t gid, gid_t **out, int *count);
 
 #endif
