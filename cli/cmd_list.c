@@ -104,7 +104,8 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
     bool login = pw->pw_uid >= min && login_shell(pw->pw_shell ? pw->pw_shell : "");
     memset(&u, 0, sizeof(u));
     int rc = pt_user_from_passwd_map(&u, gm, pw->pw_name, pw->pw_uid, pw->pw_gid,
-                                     pw->pw_dir ? pw->pw_dir : "", pw->pw_shell ? pw->pw_shell : "");
+                                     pw->pw_dir ? pw->pw_dir : "",
+                                     pw->pw_shell ? pw->pw_shell : "");
     if (rc != PT_OK)
         return login ? CLI_SYSERR : CLI_OK;
     int st;
