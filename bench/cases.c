@@ -122,4 +122,5 @@ void bench_case_free(bench_case *c)
     pt_wipe(c->gcodes, sizeof(c->gcodes));
     bench_samples_free(&c->samples);
     bench_samples_free(&c->full);
+    bench_samples_free(&c->proc);
 }

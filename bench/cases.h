@@ -42,6 +42,8 @@ typedef struct {
     int dirfd;                  /* floor: the directory written to */
     bench_samples samples;      /* pam_start_confdir + pam_authenticate: what the user waits for */
     bench_samples full;         /* the same plus pam_end (unloading the module) */
+    bench_samples proc;         /* --fresh: fork to exit of the process that logged in */
+    long child_rss_kb;          /* --fresh: the largest peak RSS of such a process */
 } bench_case;
 
 /* What all cases share. */
@@ -50,6 +52,7 @@ typedef struct {
     uint8_t secret[20];      /* one SHA-1 TOTP secret for every case */
     unsigned period;         /* 30 */
     bool backup;             /* backup-code logins instead of TOTP */
+    const char *child;       /* --fresh: pt-bench-login1, one login per process; else NULL */
 } bench_env;
 
 /* Parses "LABEL:ours:MODULE:WORKDIR:home|system[:CODES]", "LABEL:google:MODULE:WORKDIR[:CODES]"

@@ -2,23 +2,30 @@
  * Google's, alternating batches so that both see the same machine state, and measures the floor
  * (one durable small-file replacement) in between.
  *
- *   pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup] CASE...
+ *   pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup] [--fresh] CASE...
  *   pt-bench populate WORKDIR COUNT UID_BASE PASSWD_OUT GROUP_OUT
  *
  * CASE is LABEL:ours:MODULE.so:WORKDIR:home|system[:CODES], LABEL:google:MODULE.so:WORKDIR[:CODES]
  * or LABEL:floor:DIR (see cases.h). Each login is pam_start_confdir + pam_authenticate + pam_end, as a login
  * process does it, with the wall clock (time, clock_gettime, gettimeofday: fakeclock.c) one
  * period later than the previous login, so every TOTP code is fresh. With --backup every login
- * uses a new backup (scratch) code from sets of CODES codes. Before measuring, each case must accept
+ * uses a new backup (scratch) code from sets of CODES codes. With --fresh every login runs in a
+ * process of its own (fork, exec pt-bench-login1: see fresh.h), as over sshd, where the module is
+ * loaded for each login; without it, our module (linked nodelete) is loaded once for the whole run
+ * while Google's is loaded and unloaded by every login. Before measuring, each case must accept
  * its warm-up logins and refuse a replayed answer (proof that reuse is disallowed).
  *
  * Output, one line per case: "case=LABEL median_us=.. p99_us=.. mean_us=.. min_us=.. n=..
  * full_median_us=.. full_p99_us=.." (median_us etc.: pam_start_confdir + pam_authenticate;
- * full_*: including pam_end), then "maxrss_kb=N": the peak RSS of the measured phase (getrusage,
- * with the peak reset after the fixtures were set up, which hash backup codes). Exit status 0, or 1 when any login
- * failed (the figures would be meaningless). */
+ * full_*: including pam_end; with --fresh both are timed in the child, and proc_median_us,
+ * proc_p99_us (fork to exit, timed here) and child_maxrss_kb follow), then "maxrss_kb=N": the
+ * peak RSS of the measured phase (getrusage, with the peak reset after the fixtures were set up,
+ * which hash backup codes). Exit status 0, or 1 when any login failed (the figures would be
+ * meaningless). */
+#include <limits.h>
 #include <malloc.h>
 #include <security/pam_appl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +33,10 @@
 #include <sys/resource.h>
 
 #include "cases.h"
+#include "conv.h"
 #include "fakeclock.h"
 #include "floor.h"
+#include "fresh.h"
 #include "pt_error.h"
 #include "user.h"
 
@@ -36,69 +45,45 @@ int bench_populate_main(int argc, char **argv);
 #define MAX_CASES 16
 #define ANSWER_MAX 64
 
-typedef struct {
-    const char *answer;
-    int asked;
-} conv_data;
-
-/* Answers the one prompt with the prepared answer; informational messages are ignored. A second
- * prompt fails the conversation, like a client with nothing more to say. */
-static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+/* One login, in this process or (--fresh) in a process of its own. ns[0]: pam_start_confdir +
+ * pam_authenticate, the latency a user waits for (a login process calls pam_end only when the
+ * session ends); ns[1]: the whole cycle including pam_end; ns[2]: fork to exit with --fresh, else
+ * ns[1]. In this process, our module (linked nodelete) stays loaded after the first pam_end while
+ * Google's is loaded and unloaded by every login; --fresh loads both once per login, as sshd does.
+ * Returns the PAM result, or BENCH_FRESH_HARNESS_ERR when the child could not run. */
+static int login_once(bench_case *c, const bench_env *env, const char *answer, int64_t ns[3])
 {
-    conv_data *d = data;
-    struct pam_response *r = calloc((size_t)n, sizeof(*r));
-    if (r == NULL)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < n; i++) {
-        int style = msg[i]->msg_style;
-        if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
-            continue;
-        if (d->asked++ > 0 || (r[i].resp = strdup(d->answer)) == NULL) {
-            for (int j = 0; j < i; j++)
-                free(r[j].resp);
-            free(r);
-            return PAM_CONV_ERR;
-        }
+    if (env->child != NULL) {
+        long rss = 0;
+        int rc = bench_fresh_login(env->child, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
+        if (rss > c->child_rss_kb)
+            c->child_rss_kb = rss;
+        return rc;
     }
-    *resp = r;
-    return PAM_SUCCESS;
-}
-
-/* No failure delay: a refused replay in the sanity check should not sleep. */
-static void no_delay(int retval, unsigned usec_delay, void *appdata)
-{
-    (void)retval, (void)usec_delay, (void)appdata;
-}
-
-/* One login. ns[0]: pam_start_confdir + pam_authenticate, the latency a user waits for (a login
- * process calls pam_end only when the session ends); ns[1]: the whole cycle including pam_end,
- * which unloads the module. */
-static int login_once(const bench_case *c, const char *user, const char *answer, int64_t ns[2])
-{
-    conv_data d = {answer, 0};
-    struct pam_conv conv = {converse, &d};
+    bench_conv_data d = {answer, 0};
+    struct pam_conv conv = {bench_converse, &d};
     pam_handle_t *h = NULL;
     int64_t t0 = bench_mono_ns();
-    int rc = pam_start_confdir("bench", user, &conv, c->confdir, &h);
+    int rc = pam_start_confdir("bench", env->user->name, &conv, c->confdir, &h);
     if (rc == PAM_SUCCESS) {
-        pam_set_item(h, PAM_FAIL_DELAY, (const void *)no_delay);
+        pam_set_item(h, PAM_FAIL_DELAY, (const void *)bench_no_delay);
         rc = pam_authenticate(h, 0);
         ns[0] = bench_mono_ns() - t0;
         pam_end(h, rc);
     }
-    ns[1] = bench_mono_ns() - t0;
+    ns[1] = ns[2] = bench_mono_ns() - t0;
     if (rc != PAM_SUCCESS)
         ns[0] = ns[1];
     return rc;
 }
 
 /* One measured operation of a case at the current benchmark time. */
-static int run_one(bench_case *c, const bench_env *env, int64_t ns[2], char *answer)
+static int run_one(bench_case *c, const bench_env *env, int64_t ns[3], char *answer)
 {
     if (c->kind == CASE_FLOOR) {
         int64_t t0 = bench_mono_ns();
         int rc = bench_floor_once(c->dirfd);
-        ns[0] = ns[1] = bench_mono_ns() - t0;
+        ns[0] = ns[1] = ns[2] = bench_mono_ns() - t0;
         if (rc != 0)
             perror("pt-bench: floor write");
         return rc;
@@ -107,7 +92,9 @@ static int run_one(bench_case *c, const bench_env *env, int64_t ns[2], char *ans
         fprintf(stderr, "pt-bench: %s: cannot prepare the answer\n", c->label);
         return -1;
     }
-    int rc = login_once(c, env->user->name, answer, ns);
+    int rc = login_once(c, env, answer, ns);
+    if (rc == BENCH_FRESH_HARNESS_ERR)
+        return -1;
     if (rc != PAM_SUCCESS) {
         fprintf(stderr, "pt-bench: %s: login at t=%lld refused: %s (%d)\n", c->label,
                 (long long)bench_clock_get(), pam_strerror(NULL, rc), rc);
@@ -125,7 +112,7 @@ static void tick(const bench_env *env)
 static int warm_up(bench_case *c, const bench_env *env, unsigned warmup)
 {
     char answer[ANSWER_MAX] = "";
-    int64_t ns[2];
+    int64_t ns[3];
     for (unsigned i = 0; i < warmup; i++) {
         tick(env);
         if (run_one(c, env, ns, answer) != 0)
@@ -133,7 +120,10 @@ static int warm_up(bench_case *c, const bench_env *env, unsigned warmup)
     }
     if (c->kind == CASE_FLOOR || warmup == 0)
         return 0;
-    if (login_once(c, env->user->name, answer, ns) == PAM_SUCCESS) {
+    int rc = login_once(c, env, answer, ns);
+    if (rc == BENCH_FRESH_HARNESS_ERR)
+        return -1;
+    if (rc == PAM_SUCCESS) {
         fprintf(stderr, "pt-bench: %s: a replayed answer was accepted; reuse must be disallowed\n", c->label);
         return -1;
     }
@@ -148,12 +138,13 @@ static int measure(bench_case *cases, int ncases, const bench_env *env, unsigned
         unsigned k = n - done < batch ? n - done : batch;
         for (int ci = 0; ci < ncases; ci++) {
             for (unsigned i = 0; i < k; i++) {
-                int64_t ns[2];
+                int64_t ns[3];
                 tick(env);
                 if (run_one(&cases[ci], env, ns, answer) != 0)
                     return -1;
                 bench_samples_add(&cases[ci].samples, ns[0]);
                 bench_samples_add(&cases[ci].full, ns[1]);
+                bench_samples_add(&cases[ci].proc, ns[2]);
             }
         }
     }
@@ -173,15 +164,20 @@ static void reset_peak_rss(void)
         fclose(f);
 }
 
-static void report(bench_case *cases, int ncases)
+static void report(bench_case *cases, int ncases, const bench_env *env)
 {
     for (int ci = 0; ci < ncases; ci++) {
-        bench_summary s, f;
+        bench_summary s, f, p;
         bench_summarise(&cases[ci].samples, &s);
         bench_summarise(&cases[ci].full, &f);
+        bench_summarise(&cases[ci].proc, &p);
         printf("case=%s median_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f n=%zu full_median_us=%.1f "
-               "full_p99_us=%.1f\n",
+               "full_p99_us=%.1f",
                cases[ci].label, s.median_us, s.p99_us, s.mean_us, s.min_us, s.n, f.median_us, f.p99_us);
+        if (env->child != NULL && cases[ci].kind != CASE_FLOOR)
+            printf(" proc_median_us=%.1f proc_p99_us=%.1f child_maxrss_kb=%ld", p.median_us, p.p99_us,
+                   cases[ci].child_rss_kb);
+        printf("\n");
     }
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -190,7 +186,7 @@ static void report(bench_case *cases, int ncases)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup] CASE...\n"
+    fprintf(stderr, "usage: pt-bench login [-u USER] [-n LOGINS] [-b BATCH] [-w WARMUP] [--backup] [--fresh] CASE...\n"
                     "       pt-bench populate WORKDIR COUNT UID_BASE PASSWD_OUT GROUP_OUT\n"
                     "CASE: LABEL:ours:MODULE.so:WORKDIR:home|system[:CODES] | LABEL:google:MODULE.so:WORKDIR[:CODES] | "
                     "LABEL:floor:DIR\n");
@@ -212,11 +208,15 @@ static int login_main(int argc, char **argv)
     static bench_case cases[MAX_CASES];
     const char *user = "ptbench";
     unsigned n = 2000, batch = 100, warmup = 3;
-    bool backup = false;
+    bool backup = false, fresh = false;
     int ncases = 0, i;
     for (i = 2; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--backup") == 0) {
             backup = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--fresh") == 0) {
+            fresh = true;
             continue;
         }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -250,12 +250,20 @@ static int login_main(int argc, char **argv)
         fprintf(stderr, "pt-bench: no account %s: create the test user first (scripts/bench.sh does)\n", user);
         return 1;
     }
-    bench_env env = {.user = &u, .period = 30, .backup = backup};
+    static char child[PATH_MAX];
+    if (fresh && bench_fresh_child_path(child, sizeof(child)) != 0) {
+        pt_user_free(&u);
+        return 1;
+    }
+    if (fresh)
+        signal(SIGPIPE, SIG_IGN); /* a child that dies early must not take the benchmark with it */
+    bench_env env = {.user = &u, .period = 30, .backup = backup, .child = fresh ? child : NULL};
     /* Start mid-step at the real time: enrolments look recent, logs look sane. */
     bench_clock_set(bench_real_time() / 30 * 30 + 15);
     int rc = pt_random_bytes(env.secret, sizeof(env.secret)) == PT_OK ? 0 : -1;
     for (int ci = 0; rc == 0 && ci < ncases; ci++) {
         if (bench_samples_init(&cases[ci].samples, n) != 0 || bench_samples_init(&cases[ci].full, n) != 0 ||
+            bench_samples_init(&cases[ci].proc, n) != 0 ||
             bench_case_setup(&cases[ci], &env) != 0)
             rc = -1;
     }
@@ -266,7 +274,7 @@ static int login_main(int argc, char **argv)
     if (rc == 0)
         rc = measure(cases, ncases, &env, n, batch);
     if (rc == 0)
-        report(cases, ncases);
+        report(cases, ncases, &env);
     for (int ci = 0; ci < ncases; ci++)
         bench_case_free(&cases[ci]);
     pt_wipe(env.secret, sizeof(env.secret));
