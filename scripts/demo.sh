@@ -39,7 +39,7 @@ MODULE=$BUILD/pam_module/pam_totp.so
 CLI=$BUILD/cli/pam-totp
 HARNESS=$BUILD/tests/tools/pt-pam_harness
 
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= G= R= N=; fi
+if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B='' G='' R='' N=''; fi
 STEP=0
 step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s ==%s\n' "$B" "$STEP" "$*" "$N"; }
 say() { printf '%s\n' "$*" | fold -s -w 100; }
@@ -127,7 +127,7 @@ if login "$LOGIN_CODE"; then echo "demo: a replayed code was accepted" >&2; exit
 
 step "A backup code (lost phone)"
 say "Backup codes are stored only as argon2id hashes; each works once, typed in any case:"
-login "$(printf '%s' "${BACKUP[0]}" | tr 'A-Z' 'a-z')" || { echo "demo: the backup code failed" >&2; exit 1; }
+login "$(printf '%s' "${BACKUP[0]}" | tr '[:upper:]' '[:lower:]')" || { echo "demo: the backup code failed" >&2; exit 1; }
 say "And the same backup code again:"
 if login "${BACKUP[0]}"; then echo "demo: a used backup code was accepted" >&2; exit 1; fi
 

@@ -67,8 +67,8 @@ sshd_init() {
 
 # A port nobody listens on, from a range the system does not hand out as ephemeral.
 _sshd_free_port() {
-    local p i
-    for i in $(seq 50); do
+    local p
+    for _ in $(seq 50); do
         p=$((20000 + (RANDOM % 12000)))
         if ! ss -Htln "sport = :$p" | grep -q .; then
             echo "$p"
@@ -148,7 +148,10 @@ EOF
     if [ -n "$epoch" ]; then
         # libfaketime goes first: behind the sanitizer runtimes it deadlocks an uninstrumented
         # host at start-up (ASan then needs verify_asan_link_order=0, set below).
-        env=(FAKETIME="@$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S')" FAKETIME_DONT_RESET=1 TZ=UTC
+        local ft
+        ft="@$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S')"
+        _faketime_holder "$ft"
+        env=(FAKETIME="$ft" FAKETIME_DONT_RESET=1 TZ=UTC FAKETIME_SHARED="$FT_SHARED"
              LD_PRELOAD="$FAKETIME_LIB ${pre% }")
         # The clock the module sees: epoch + real seconds since now.
         echo "$epoch $(date +%s)" >"$T_DIR/ask/clock"
@@ -164,8 +167,7 @@ EOF
     fi
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${env[@]}" \
         "$SSHD_DIR/$SSHD_SERVICE" -f "$SSHD_DIR/sshd_config" -E "$SSHD_LOG"
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         if [ -s "$SSHD_PIDFILE" ] && ss -Htln "sport = :$SSHD_PORT" | grep -q .; then
             SSHD_PID=$(cat "$SSHD_PIDFILE")
             on_exit sshd_stop
@@ -178,11 +180,39 @@ EOF
     exit 1
 }
 
+# libfaketime keeps its clock in a semaphore and shared memory that the first process to load it
+# creates and, being their creator, removes at exit. Left to sshd, a process that forked off the
+# creator (the seccomp-sandboxed pre-authentication child) would remove them too and be killed for
+# the unlink(2) call. So a holder process of the test's own creates them, every sshd process only
+# attaches (FAKETIME_SHARED), and the holder's files are removed when sshd stops.
+_faketime_holder() {
+    # Files that a killed process of the same PID left behind would be taken over: remove them
+    # first (the PID stays the same through exec).
+    FT="$1" FT_LIB="$FAKETIME_LIB" bash -c 'rm -f "/dev/shm/faketime_shm_$$" "/dev/shm/sem.faketime_sem_$$"
+        exec env -i FAKETIME="$FT" TZ=UTC LD_PRELOAD="$FT_LIB" sleep 3600' &
+    FT_HOLDER=$!
+    FT_SHARED="/faketime_sem_$FT_HOLDER /faketime_shm_$FT_HOLDER"
+    on_exit _faketime_holder_stop
+    for _ in $(seq 50); do
+        [ -e "/dev/shm/faketime_shm_$FT_HOLDER" ] && [ -e "/dev/shm/sem.faketime_sem_$FT_HOLDER" ] && return 0
+        sleep 0.1
+    done
+    fail "libfaketime did not create its shared clock"
+    exit 1
+}
+_faketime_holder_stop() {
+    [ -n "${FT_HOLDER:-}" ] || return 0
+    kill "$FT_HOLDER" 2>/dev/null || true
+    wait "$FT_HOLDER" 2>/dev/null || true
+    rm -f "/dev/shm/faketime_shm_$FT_HOLDER" "/dev/shm/sem.faketime_sem_$FT_HOLDER"
+    FT_HOLDER=
+}
+
 sshd_stop() {
     [ -n "${SSHD_PID:-}" ] || return 0
     kill "$SSHD_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 50); do kill -0 "$SSHD_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$SSHD_PID" 2>/dev/null || break; sleep 0.1; done
+    _faketime_holder_stop
     SSHD_PID=
     # sshd's own listener is gone; no session outlives a test login (each runs one command).
     local r
@@ -267,7 +297,7 @@ ssh_login() {
     local user=$1; shift
     : >"$ASK_LOG"
     local rc=0
-    SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY= \
+    SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY='' \
         timeout 60 setsid -w "$SSH_BIN" -F /dev/null -p "$SSHD_PORT" "$@" \
         -o UserKnownHostsFile="$SSHD_DIR/known_hosts" -o StrictHostKeyChecking=accept-new \
         -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \

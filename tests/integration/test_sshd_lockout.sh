@@ -6,7 +6,7 @@
 
 sshd_init
 U=ptk$$
-PW='Pw-lock 3$z'
+PW='Pw-lock 3%z'
 sshd_user "$U" "$PW"
 pt_conf "mfa = optional" "deny = 2" "fail_interval = 900" "unlock_time = 600" "backup_codes = 5"
 B=$(pt_base_epoch)
@@ -26,7 +26,7 @@ ask_set "$PW" "${BACKUP[0]}"
 expect_refused "the same backup code a second time is refused" "$U"
 
 # Case and separators do not matter: lower case, hyphens dropped, spaces instead.
-b1=$(printf '%s' "${BACKUP[1]}" | tr 'A-Z' 'a-z' | tr -d '-')
+b1=$(printf '%s' "${BACKUP[1]}" | tr '[:upper:]' '[:lower:]' | tr -d '-')
 ask_set "$PW" "${b1:0:4} ${b1:4}"
 expect_login "a backup code typed in lower case without hyphens logs in" "$U"
 expect_match "3 left, with a warning to regenerate" "$(cat "$ASK_LOG" "$SSH_ERR")" '(^|[^0-9])3 [^0-9]*(backup|code)'
