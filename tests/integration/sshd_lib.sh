@@ -367,17 +367,5 @@ enrol_user() {
 # phase of a test (each started with sshd_start ... EPOCH) knows exactly which step is current.
 pt_base_epoch() { echo $(( ($(date +%s) / 30 + 240) * 30 + 2 )); }
 
-# pam_at EPOCH COMMAND...: lib.sh's `at` for a program that runs pam_unix in the sanitizer build:
-# ASan intercepts crypt() and finds the real one only when libcrypt is loaded at start-up (else
-# pam_unix calls a null pointer), so libcrypt is preloaded there too.
-pam_at() {
-    if [ "$PT_SANITIZE" = 1 ]; then
-        local t=$1 crypt
-        shift
-        crypt=$(ldd /lib/x86_64-linux-gnu/security/pam_unix.so | awk '/libcrypt\.so/ { print $3 }')
-        FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC FAKETIME_DONT_RESET=1 \
-            LD_PRELOAD="$(san_preload)$crypt $FAKETIME_LIB" "$@"
-    else
-        at "$@"
-    fi
-}
+# pam_at EPOCH COMMAND...: lib.sh's `at` (which also preloads what pam_unix needs under ASan).
+pam_at() { at "$@"; }
