@@ -23,7 +23,8 @@ typedef struct {
  *   light-on-dark terminal, the same convention as `qrencode -t UTF8`.
  * dark_blocks = 1: drawn halves are the DARK modules (dark-on-light terminals, `qrencode -t UTF8i`).
  * PT_OK, PT_ERR_INVAL (empty or over PT_QR_TEXT_MAX, or too long for any QR version),
- * PT_ERR_NOMEM. On error q is empty. */
+ * PT_ERR_NOENT (libqrencode, loaded on first use, could not be loaded: logged), PT_ERR_NOMEM.
+ * On error q is empty. */
 int pt_qrtext_render(const char *text, int dark_blocks, pt_qrtext *q);
 
 /* Wipes and frees the lines; q becomes empty. Safe on an empty q. */

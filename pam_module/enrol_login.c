@@ -71,7 +71,10 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.alg, s->e.digits, s->e.period);
     if (s->uri == NULL)
         return PT_ERR_NOMEM;
-    return pt_qrtext_render(s->uri, 0, &s->qr);
+    /* Without a QR code (libqrencode not loadable, already logged) the link and the key still
+     * let the user enrol: carry on with s->qr empty. */
+    rc = pt_qrtext_render(s->uri, 0, &s->qr);
+    return rc == PT_ERR_NOMEM ? rc : PT_OK;
 }
 
 /* Block 1: what is happening, the URI and the QR code. The QR code must arrive in one
@@ -88,12 +91,16 @@ static int show_qr(ptm_ctx *m, enrol_session *s)
     size_t intro = n;
     for (size_t i = 0; i < s->qr.nlines && n < PTM_LINES_MAX; i++)
         s->lines[n++] = s->qr.lines[i];
-    if (n == PTM_LINES_MAX || ptm_count_messages(s->lines, n) > PAM_MAX_NUM_MSG - 1) {
+    if (s->qr.nlines == 0 || n == PTM_LINES_MAX ||
+        ptm_count_messages(s->lines, n) > PAM_MAX_NUM_MSG - 1) {
         n = intro;
         s->lines[1] = "Set it up now with an authenticator app (Google or Microsoft "
                       "Authenticator, Authy, 1Password, Bitwarden, KeePassXC...).";
-        s->lines[n++] = "(The QR code for this link is too large to show here: type the key "
-                        "shown next into the app.)";
+        s->lines[n++] = s->qr.nlines == 0
+                            ? "(No QR code can be drawn here: type the key shown next into the "
+                              "app.)"
+                            : "(The QR code for this link is too large to show here: type the "
+                              "key shown next into the app.)";
     }
     char *ans = NULL;
     int rc = ptm_blocks_prompt(m, s->lines, n, "Press Enter when you have scanned the code: ",

@@ -83,6 +83,19 @@ nmsg=$(printf '%s\n' "$OUT" | awk '/^PROMPT/{exit} /^INFO: /{n++} END{print n+0}
 check "long issuer: messages before the first prompt fit one call ($nmsg)" test "$nmsg" -le 31
 mod_conf "mfa = required" "enrol_at_login = yes" "issuer = Example Corp" "state_dir = $STATE_DIR" "window = 2"
 
+# Without libqrencode (loaded only when a QR code is drawn) enrolment still works with the link
+# and the key: pamtester links only libpam, so hiding the library in a private mount namespace
+# leaves the module's dlopen() failing.
+QRLIB=$(readlink -f /usr/lib/x86_64-linux-gnu/libqrencode.so.4)
+RC=0
+OUT=$(unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$QRLIB" \
+    env LD_PRELOAD="$(san_preload)$WRAPPER" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T_DIR/svc" \
+    pamtester -v pt-test "$U" authenticate </dev/null 2>&1) || RC=$?
+expect_match "no libqrencode: told to type the key" "$OUT" 'No QR code can be drawn here'
+expect_match "no libqrencode: the link is still shown" "$OUT" 'otpauth://totp/Example%20Corp:'
+expect_nomatch "no libqrencode: no block characters" "$OUT" "$(printf '\xe2\x96\x88')"
+check "no libqrencode: nothing enrolled yet" test ! -e "$EF"
+
 # --- 2. Wrong codes: three tries, each counted toward the lock.
 RC=0
 OUT=$("$H" --confdir "$T_DIR/svc" "$U" "" 000000 111111 222222) || RC=$?
