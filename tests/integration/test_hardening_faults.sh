@@ -111,7 +111,7 @@ for op in write fsync rename; do
     : >"$T_DIR/fault.log"
     chmod 0666 "$T_DIR/fault.log" # the command writes in the home as the user
     rc=0
-    LD_PRELOAD="$H_FAULT_SO" PT_FAULT_PATH="$H_HOME" PT_FAULT_OPS=$op PT_FAULT_LOG="$T_DIR/fault.log" \
+    LD_PRELOAD="$(san_preload)$H_FAULT_SO" PT_FAULT_PATH="$H_HOME" PT_FAULT_OPS=$op PT_FAULT_LOG="$T_DIR/fault.log" \
         "$PT_CLI" --config "$H_CONF" backup-codes --user "$H_USER" >"$T_DIR/cli.out" 2>&1 || rc=$?
     expect_eq "backup-codes with EIO on $op in the home: system error (3)" "$rc" 3
     check "backup-codes with EIO on $op: the fault was injected" test -s "$T_DIR/fault.log"

@@ -76,8 +76,11 @@ h_enrol() {
 # additions) comes from H_ENV (an array of NAME=VALUE).
 h_login() {
     local t=$1; shift
-    at "$t" timeout "$H_TIMEOUT" env "${H_ENV[@]}" "$PT_TOOLS/pt-pam_harness" --confdir "$H_CONFDIR" \
-        --service pt-test "$@"
+    # timeout runs outside the preloads: libfaketime with the sanitizer runtimes preloaded into
+    # an uninstrumented timeout(1) deadlocks at start.
+    timeout "$H_TIMEOUT" env FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" TZ=UTC \
+        FAKETIME_DONT_RESET=1 LD_PRELOAD="$(san_preload)$FAKETIME_LIB" "${H_ENV[@]}" \
+        "$PT_TOOLS/pt-pam_harness" --confdir "$H_CONFDIR" --service pt-test "$@"
 }
 H_ENV=()
 H_TIMEOUT=60
