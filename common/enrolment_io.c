@@ -74,7 +74,7 @@ static int run(const pt_options *o, const pt_user *u, bool create_dir, enrol_op 
 
     pt_privs saved;
     memset(&saved, 0, sizeof saved);
-    if (pt_privs_drop(&saved, u->name, u->uid, u->gid) != PT_OK) {
+    if (pt_privs_drop_user(&saved, u) != PT_OK) {
         pt_log(LOG_ERR, "%s: cannot act as user %s to reach it", path, u->name);
         return PT_ERR_PERM;
     }

@@ -241,15 +241,6 @@ void pt_groupmap_free(pt_groupmap *m)
     free(m);
 }
 
-/* The same checks as pt_user_from_passwd (user.c). */
-static bool name_ok(const char *name)
-{
-    size_t n = name ? strnlen(name, PT_USER_MAX) : 0;
-
-    return n > 0 && n < PT_USER_MAX && !strchr(name, '/') && strcmp(name, ".") != 0 &&
-           strcmp(name, "..") != 0;
-}
-
 /* Appends gid's name, when the gid has a group entry. */
 static int push_name(pt_user *u, const pt_groupmap *m, gid_t gid)
 {
@@ -293,43 +284,27 @@ int pt_groupmap_gids(const pt_groupmap *m, const char *name, gid_t gid, gid_t **
     return PT_OK;
 }
 
+/* The gids go to u->gids too, so acting as the user (pt_privs_drop_user) repeats no lookup. */
 static int fill_groups(pt_user *u, const pt_groupmap *m)
 {
-    gid_t *ids = NULL;
-    int n = 0;
-    int rc = pt_groupmap_gids(m, u->name, u->gid, &ids, &n);
+    int rc = pt_groupmap_gids(m, u->name, u->gid, &u->gids, &u->ngids);
     if (rc != PT_OK)
         return rc;
-    u->groups = calloc((size_t)n + 1, sizeof *u->groups);
+    u->groups = calloc((size_t)u->ngids + 1, sizeof *u->groups);
     if (!u->groups)
         rc = PT_ERR_NOMEM;
-    for (int i = 0; rc == PT_OK && i < n; i++)
-        rc = push_name(u, m, ids[i]);
-    free(ids);
+    for (int i = 0; rc == PT_OK && i < u->ngids; i++)
+        rc = push_name(u, m, u->gids[i]);
     return rc;
 }
 
 int pt_user_from_passwd_map(pt_user *u, const pt_groupmap *m, const char *name, uid_t uid,
                             gid_t gid, const char *home, const char *shell)
 {
-    if (!u)
-        return PT_ERR_INVAL;
-    memset(u, 0, sizeof *u);
-    if (!m || !name_ok(name))
-        return PT_ERR_INVAL;
-    if (!home)
-        home = "";
-    if (!shell)
-        shell = "";
-    if (strlen(home) >= sizeof u->home || strlen(shell) >= sizeof u->shell)
-        return PT_ERR_INVAL;
-    snprintf(u->name, sizeof u->name, "%s", name);
-    snprintf(u->home, sizeof u->home, "%s", home);
-    snprintf(u->shell, sizeof u->shell, "%s", shell);
-    u->uid = uid;
-    u->gid = gid;
-    int rc = fill_groups(u, m);
-    if (rc != PT_OK)
+    int rc = m ? pt_user_init(u, name, uid, gid, home, shell) : PT_ERR_INVAL;
+    if (rc == PT_OK)
+        rc = fill_groups(u, m);
+    if (rc != PT_OK && u)
         pt_user_free(u);
     return rc;
 }

@@ -119,3 +119,20 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
     d.reason = "no_enrolment";
     return d;
 }
+
+/* True when a list holds at least one name. */
+static bool list_nonempty(const char *list)
+{
+    for (const char *p = list; *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != ',')
+            return true;
+    return false;
+}
+
+bool pt_policy_uses_groups(const pt_options *o)
+{
+    if (o->mfa == PT_MFA_DISABLED)
+        return false;
+    return (o->mfa == PT_MFA_REQUIRED_FOR_ADMINS && list_nonempty(o->admin_groups)) ||
+           list_nonempty(o->require_groups) || list_nonempty(o->exempt_groups);
+}

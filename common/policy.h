@@ -38,6 +38,10 @@ typedef struct {
     int64_t lock_left;         /* seconds for PT_DECIDE_LOCKED; -1 = until an admin unlocks */
 } pt_decision;
 
+/* Does any decision depend on group names (admin_groups under mfa=required_for_admins,
+ * require_groups, exempt_groups)? When not, a login need not resolve them. */
+bool pt_policy_uses_groups(const pt_options *o);
+
 /* Is MFA required of this user (ignoring exemptions and mfa=disabled)? */
 bool pt_policy_requires(const pt_options *o, const char *const *groups, size_t ngroups);
 /* Is the user exempt (exempt_users / exempt_groups)? reason gets "exempt_user"/"exempt_group". */

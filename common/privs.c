@@ -36,37 +36,16 @@ static int current_groups(gid_t **out, int *count)
     return PT_OK;
 }
 
-/* The user's groups (getgrouplist), or just gid when there is no name. */
+/* The user's groups (getgrouplist, as user.c looks them up), or just gid when there is no name. */
 static int user_groups(const char *name, gid_t gid, gid_t **out, int *count)
 {
-    int n = 32;
-    gid_t *g = NULL;
-
-    for (;;) {
-        gid_t *grown = realloc(g, (size_t)n * sizeof *g);
-        if (!grown) {
-            free(g);
-            return PT_ERR_NOMEM;
-        }
-        g = grown;
-        if (!name) {
-            g[0] = gid;
-            n = 1;
-            break;
-        }
-        int want = n;
-        if (getgrouplist(name, gid, g, &want) >= 0) {
-            n = want;
-            break;
-        }
-        if (want <= n || want > PT_GROUPS_MAX) {
-            free(g);
-            return PT_ERR_PERM;
-        }
-        n = want;
-    }
-    *out = g;
-    *count = n;
+    if (name)
+        return pt_user_group_ids(name, gid, out, count) == PT_OK ? PT_OK : PT_ERR_PERM;
+    *out = malloc(sizeof **out);
+    if (!*out)
+        return PT_ERR_NOMEM;
+    (*out)[0] = gid;
+    *count = 1;
     return PT_OK;
 }
 
@@ -108,23 +87,10 @@ static bool set_fsuid_checked(uid_t uid)
     return (uid_t)setfsuid(uid) == uid;
 }
 
-int pt_privs_drop(pt_privs *saved, const char *name, uid_t uid, gid_t gid)
+/* Switches to uid/gid with the supplementary groups g[0..n-1]. */
+static int drop_to(pt_privs *saved, uid_t uid, gid_t gid, const gid_t *ug, int nug)
 {
-    gid_t *ug = NULL;
-    int nug = 0;
-
-    if (!saved)
-        return PT_ERR_PERM;
-    memset(saved, 0, sizeof *saved);
-    if (geteuid() != 0) {
-        /* Nothing to switch: fine only when we already are that user. */
-        if (uid == geteuid())
-            return PT_OK;
-        pt_log(LOG_ERR, "cannot act as uid %u: not running as root", (unsigned)uid);
-        return PT_ERR_PERM;
-    }
-    if (current_groups(&saved->groups, &saved->ngroups) != PT_OK ||
-        user_groups(name, gid, &ug, &nug) != PT_OK)
+    if (current_groups(&saved->groups, &saved->ngroups) != PT_OK)
         goto fail;
     saved->old_fsgid = (gid_t)setfsgid((gid_t)-1); /* an invalid id only reports the current */
     saved->old_fsuid = (uid_t)setfsuid((uid_t)-1);
@@ -134,7 +100,6 @@ int pt_privs_drop(pt_privs *saved, const char *name, uid_t uid, gid_t gid)
         goto undo_fsgid;
     if (!set_fsuid_checked(uid))
         goto undo_fsuid;
-    free(ug);
     saved->active = 1;
     return PT_OK;
 
@@ -145,12 +110,53 @@ undo_fsgid:
 undo_groups:
     set_groups_checked(saved->groups, saved->ngroups);
 fail:
-    free(ug);
     free(saved->groups);
     saved->groups = NULL;
     pt_log(LOG_ERR, "cannot switch the file-system identity to uid %u gid %u", (unsigned)uid,
            (unsigned)gid);
     return PT_ERR_PERM;
+}
+
+/* PT_OK and nothing to do when not root but already uid; PT_ERR_PERM when not root otherwise;
+ * 1 when a switch is needed. */
+static int need_switch(pt_privs *saved, uid_t uid)
+{
+    if (!saved)
+        return PT_ERR_PERM;
+    memset(saved, 0, sizeof *saved);
+    if (geteuid() == 0)
+        return 1;
+    if (uid == geteuid())
+        return PT_OK;
+    pt_log(LOG_ERR, "cannot act as uid %u: not running as root", (unsigned)uid);
+    return PT_ERR_PERM;
+}
+
+int pt_privs_drop(pt_privs *saved, const char *name, uid_t uid, gid_t gid)
+{
+    int rc = need_switch(saved, uid);
+    if (rc != 1)
+        return rc;
+    gid_t *ug = NULL;
+    int nug = 0;
+    if (user_groups(name, gid, &ug, &nug) != PT_OK) {
+        pt_log(LOG_ERR, "cannot switch the file-system identity to uid %u gid %u: the group "
+                        "list is unreadable", (unsigned)uid, (unsigned)gid);
+        return PT_ERR_PERM;
+    }
+    rc = drop_to(saved, uid, gid, ug, nug);
+    free(ug);
+    return rc;
+}
+
+int pt_privs_drop_user(pt_privs *saved, const pt_user *u)
+{
+    if (!u)
+        return PT_ERR_PERM;
+    if (u->ngids <= 0) /* filled without gids: look them up */
+        return pt_privs_drop(saved, u->name, u->uid, u->gid);
+    int rc = need_switch(saved, u->uid);
+    return rc != 1 ? rc : drop_to(saved, u->uid, u->gid, u->gids, u->ngids);
 }
 
 int pt_privs_restore(pt_privs *saved)

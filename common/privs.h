@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include "user.h"
+
 typedef struct {
     int active;
     uid_t old_fsuid;
@@ -16,6 +18,9 @@ typedef struct {
 
 /* Becomes uid/gid with the user's groups (getgrouplist(name)). PT_OK or PT_ERR_PERM. */
 int pt_privs_drop(pt_privs *saved, const char *name, uid_t uid, gid_t gid);
+/* The same with the gids already in u (pt_user_from_passwd*), so no group lookup is repeated;
+ * looks them up when u has none. */
+int pt_privs_drop_user(pt_privs *saved, const pt_user *u);
 /* Restores what pt_privs_drop saved. PT_OK or PT_ERR_PERM (the caller must then fail closed). */
 int pt_privs_restore(pt_privs *saved);
 

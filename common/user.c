@@ -24,8 +24,7 @@ static bool name_ok(const char *name)
            strcmp(name, "..") != 0;
 }
 
-/* Every gid the user is in (primary included), growing the buffer as getgrouplist asks. */
-static int group_ids(const char *name, gid_t gid, gid_t **out, int *count)
+int pt_user_group_ids(const char *name, gid_t gid, gid_t **out, int *count)
 {
     int n = 32;
     gid_t *ids = NULL;
@@ -89,36 +88,29 @@ static int group_name(gid_t gid, char **name)
     return PT_OK;
 }
 
-static int fill_groups(pt_user *u)
+int pt_user_load_group_names(pt_user *u)
 {
-    gid_t *ids = NULL;
-    int n = 0;
-    int rc = group_ids(u->name, u->gid, &ids, &n);
+    int rc = PT_OK;
 
-    if (rc != PT_OK)
-        return rc;
-    u->groups = calloc((size_t)n + 1, sizeof *u->groups);
-    if (!u->groups) {
-        free(ids);
+    if (!u || u->ngids <= 0 || u->groups)
+        return u && u->groups ? PT_OK : PT_ERR_INVAL;
+    u->groups = calloc((size_t)u->ngids + 1, sizeof *u->groups);
+    if (!u->groups)
         return PT_ERR_NOMEM;
-    }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < u->ngids; i++) {
         char *name = NULL;
-        rc = group_name(ids[i], &name);
+        rc = group_name(u->gids[i], &name);
         if (rc != PT_OK)
             break;
         if (name) /* a gid without a group entry has no name to match in the config */
             u->groups[u->ngroups++] = name;
     }
-    free(ids);
     return rc;
 }
 
-int pt_user_from_passwd(pt_user *u, const char *name, uid_t uid, gid_t gid, const char *home,
-                        const char *shell)
+int pt_user_init(pt_user *u, const char *name, uid_t uid, gid_t gid, const char *home,
+                 const char *shell)
 {
-    int rc;
-
     if (!u)
         return PT_ERR_INVAL;
     memset(u, 0, sizeof *u);
@@ -135,8 +127,27 @@ int pt_user_from_passwd(pt_user *u, const char *name, uid_t uid, gid_t gid, cons
     snprintf(u->shell, sizeof u->shell, "%s", shell);
     u->uid = uid;
     u->gid = gid;
-    rc = fill_groups(u);
-    if (rc != PT_OK)
+    return PT_OK;
+}
+
+int pt_user_from_passwd_ids(pt_user *u, const char *name, uid_t uid, gid_t gid,
+                            const char *home, const char *shell)
+{
+    int rc = pt_user_init(u, name, uid, gid, home, shell);
+    if (rc == PT_OK)
+        rc = pt_user_group_ids(u->name, u->gid, &u->gids, &u->ngids);
+    if (rc != PT_OK && u)
+        pt_user_free(u);
+    return rc;
+}
+
+int pt_user_from_passwd(pt_user *u, const char *name, uid_t uid, gid_t gid, const char *home,
+                        const char *shell)
+{
+    int rc = pt_user_from_passwd_ids(u, name, uid, gid, home, shell);
+    if (rc == PT_OK)
+        rc = pt_user_load_group_names(u);
+    if (rc != PT_OK && u)
         pt_user_free(u);
     return rc;
 }
@@ -189,4 +200,7 @@ void pt_user_free(pt_user *u)
     }
     u->groups = NULL;
     u->ngroups = 0;
+    free(u->gids);
+    u->gids = NULL;
+    u->ngids = 0;
 }

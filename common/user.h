@@ -16,13 +16,26 @@ typedef struct {
     char home[4096];
     char shell[4096];
     size_t ngroups;
-    char **groups; /* names of every group the user is in, primary included */
+    char **groups; /* names of every group the user is in, primary included (when looked up) */
+    int ngids;
+    gid_t *gids;   /* every gid the user is in, primary first (for acting as the user) */
 } pt_user;
 
-/* Fills u from a passwd entry and getgrouplist(). PT_OK, PT_ERR_NOENT (no such user),
- * PT_ERR_INVAL (name too long or with '/'), PT_ERR_NOMEM. */
+/* Fills u from a passwd entry and getgrouplist() (gids and group names). PT_OK, PT_ERR_NOENT
+ * (no such user), PT_ERR_INVAL (name too long or with '/'), PT_ERR_NOMEM. */
 int pt_user_from_passwd(pt_user *u, const char *name, uid_t uid, gid_t gid, const char *home,
                         const char *shell);
+/* The passwd fields only, checked (name without '/', not "." or ".."; lengths): no groups. */
+int pt_user_init(pt_user *u, const char *name, uid_t uid, gid_t gid, const char *home,
+                 const char *shell);
+/* The same with the gids only (one getgrouplist, no name lookups): for a login whose policy
+ * names no groups. pt_user_load_group_names adds the names when the policy needs them. */
+int pt_user_from_passwd_ids(pt_user *u, const char *name, uid_t uid, gid_t gid,
+                            const char *home, const char *shell);
+int pt_user_load_group_names(pt_user *u);
+/* Every gid of a user (getgrouplist, primary first), growing the buffer as it asks; more than
+ * PT_GROUPS_MAX, or an unreadable list, is PT_ERR_INVAL (never a shorter list). */
+int pt_user_group_ids(const char *name, gid_t gid, gid_t **out, int *count);
 /* getpwnam + pt_user_from_passwd. */
 int pt_user_lookup(pt_user *u, const char *name);
 void pt_user_free(pt_user *u);

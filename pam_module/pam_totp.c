@@ -52,8 +52,14 @@ static int lookup_user(ptm_ctx *m)
         pt_log(LOG_NOTICE, "no account named \"%s\"", name);
         return PAM_USER_UNKNOWN;
     }
-    rc = pt_user_from_passwd(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
-                             pw->pw_shell);
+    /* The gids are needed to act as the user; group names only when the policy names groups
+     * (resolving them costs a group-database lookup per group on every login). */
+    rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+                                 pw->pw_shell);
+    if (rc == PT_OK && pt_policy_uses_groups(&m->opt))
+        rc = pt_user_load_group_names(&m->user);
+    if (rc != PT_OK)
+        pt_user_free(&m->user);
     if (rc == PT_ERR_NOMEM)
         return PAM_BUF_ERR;
     if (rc != PT_OK)

@@ -366,6 +366,30 @@ static void test_lock_ordering(void **state)
     expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
 }
 
+/* Group names are resolved at login only when a decision can depend on them. */
+static void test_uses_groups(void **state)
+{
+    pt_options o;
+    (void)state;
+    pt_options_defaults(&o);
+    assert_false(pt_policy_uses_groups(&o)); /* optional: admin_groups unused */
+    o.mfa = PT_MFA_REQUIRED_FOR_ADMINS;
+    assert_true(pt_policy_uses_groups(&o));
+    o.admin_groups[0] = '\0';
+    assert_false(pt_policy_uses_groups(&o));
+    o.mfa = PT_MFA_REQUIRED;
+    assert_false(pt_policy_uses_groups(&o));
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, " , ");
+    assert_false(pt_policy_uses_groups(&o));
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, "robots");
+    assert_true(pt_policy_uses_groups(&o));
+    o.exempt_groups[0] = '\0';
+    snprintf(o.require_groups, sizeof o.require_groups, "ops");
+    assert_true(pt_policy_uses_groups(&o));
+    o.mfa = PT_MFA_DISABLED;
+    assert_false(pt_policy_uses_groups(&o));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_exempt_combinations),
         cmocka_unit_test(test_grace_countdown_and_expiry),
         cmocka_unit_test(test_lock_ordering),
+        cmocka_unit_test(test_uses_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

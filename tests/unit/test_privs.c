@@ -150,6 +150,31 @@ static void test_drop_without_name(void **state)
     assert_int_equal(cur_fsgid(), 0);
 }
 
+/* pt_privs_drop_user uses the gids already in the pt_user (no second group lookup): here a
+ * made-up list that no database holds, which only the cached path can produce. */
+static void test_drop_user_cached_gids(void **state)
+{
+    gid_t g[NGROUPS_MAX];
+    gid_t mine[2] = { 23456, 34567 };
+    pt_user u;
+    pt_privs p;
+    (void)state;
+    memset(&u, 0, sizeof u);
+    snprintf(u.name, sizeof u.name, "nobody");
+    u.uid = 12345;
+    u.gid = 23456;
+    u.gids = mine;
+    u.ngids = 2;
+    assert_int_equal(pt_privs_drop_user(&p, &u), PT_OK);
+    assert_int_equal(cur_fsuid(), 12345);
+    assert_int_equal(cur_fsgid(), 23456);
+    int n = getgroups(NGROUPS_MAX, g);
+    assert_int_equal(n, 2);
+    assert_true((g[0] == 23456 && g[1] == 34567) || (g[0] == 34567 && g[1] == 23456));
+    assert_int_equal(pt_privs_restore(&p), PT_OK);
+    assert_int_equal(cur_fsuid(), 0);
+}
+
 /* Not root: nothing to switch, fine only for ourselves. Run in a child that gave up root. */
 static void test_not_root(void **state)
 {
@@ -193,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drop_and_restore),
         cmocka_unit_test(test_drop_without_name),
+        cmocka_unit_test(test_drop_user_cached_gids),
         cmocka_unit_test(test_not_root),
         cmocka_unit_test(test_restore_inactive),
     };
