@@ -145,7 +145,7 @@ static size_t vformat(char *out, size_t outsz, const char *event, const char *us
     va_end(again);
     if (w.cut) {
         /* No leading space when not even the event fitted. */
-        const char *mark = w.len ? TRUNC_MARK : TRUNC_MARK + 1;
+        const char *mark = w.len ? TRUNC_MARK : &TRUNC_MARK[1];
         size_t n = strlen(mark);
         if (outsz - 1 - w.len >= n) {
             memcpy(out + w.len, mark, n);
