@@ -255,27 +255,13 @@ int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolm
     return PT_OK;
 }
 
-/* Appends to a fixed buffer; false when it does not fit. */
-static bool put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static bool put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *pos, cap - *pos, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= cap - *pos)
-        return false;
-    *pos += (size_t)n;
-    return true;
-}
 
 static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_t cap,
                         size_t *pos)
 {
     char salt[2 * PT_BACKUP_SALT_LEN + 1];
     pt_kv_hex(e->backup.salt, PT_BACKUP_SALT_LEN, salt);
-    bool ok = put(buf, cap, pos,
+    bool ok = pt_kv_put(buf, cap, pos,
                   "# pam_totp enrolment: written by pam-totp; do not edit\n"
                   "version = %d\nid = %s\nstatus = %s\ncreated = %lld\nexpires = %lld\n"
                   "algorithm = %s\ndigits = %u\nperiod = %u\nsecret = %s\n"
@@ -289,7 +275,7 @@ static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_
     for (unsigned i = 0; ok && i < e->backup.count; i++) {
         char h[2 * PT_BACKUP_HASH_LEN + 1];
         pt_kv_hex(e->backup.hash[i], PT_BACKUP_HASH_LEN, h);
-        ok = put(buf, cap, pos, "backup = %s\n", h);
+        ok = pt_kv_put(buf, cap, pos, "backup = %s\n", h);
     }
     return ok;
 }

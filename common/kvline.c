@@ -181,3 +181,15 @@ void pt_kv_hex(const uint8_t *in, size_t n, char *out)
     }
     out[2 * n] = '\0';
 }
+
+bool pt_kv_put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *pos, cap - *pos, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *pos)
+        return false;
+    *pos += (size_t)n;
+    return true;
+}

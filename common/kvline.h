@@ -43,4 +43,8 @@ bool pt_kv_parse_hex(const char *s, size_t n, uint8_t *out, size_t outlen);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void pt_kv_hex(const uint8_t *in, size_t n, char *out);
 
+/* Appends printf-style text to buf (capacity cap) at *pos; false when it does not fit. */
+bool pt_kv_put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

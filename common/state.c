@@ -185,37 +185,24 @@ int pt_state_parse(const char *data, size_t len, const char *path, pt_state *st)
     return PT_OK;
 }
 
-static bool put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static bool put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *pos, cap - *pos, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= cap - *pos)
-        return false;
-    *pos += (size_t)n;
-    return true;
-}
 
 static bool format_lists(const pt_state *st, char *buf, size_t cap, size_t *pos)
 {
-    bool ok = put(buf, cap, pos, "used =");
+    bool ok = pt_kv_put(buf, cap, pos, "used =");
     const char *sep = " ";
     for (unsigned i = 0; ok && i < PT_BACKUP_MAX; i++) {
         if (st->used[i]) {
-            ok = put(buf, cap, pos, "%s%u", sep, i);
+            ok = pt_kv_put(buf, cap, pos, "%s%u", sep, i);
             sep = ",";
         }
     }
-    ok = ok && put(buf, cap, pos, "\nfailures =");
+    ok = ok && pt_kv_put(buf, cap, pos, "\nfailures =");
     sep = " ";
     for (unsigned i = 0; ok && i < st->nfailures; i++) {
-        ok = put(buf, cap, pos, "%s%lld", sep, (long long)st->failures[i]);
+        ok = pt_kv_put(buf, cap, pos, "%s%lld", sep, (long long)st->failures[i]);
         sep = ",";
     }
-    return ok && put(buf, cap, pos, "\n");
+    return ok && pt_kv_put(buf, cap, pos, "\n");
 }
 
 int pt_state_format(const pt_state *st, char **out, size_t *len)
@@ -232,11 +219,11 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
     if (!buf)
         return PT_ERR_NOMEM;
     size_t pos = 0;
-    bool ok = put(buf, STATE_FORMAT_CAP, &pos, "version = %d\nenrolment = %s\nlast_step = %lld\n",
+    bool ok = pt_kv_put(buf, STATE_FORMAT_CAP, &pos, "version = %d\nenrolment = %s\nlast_step = %lld\n",
                   PT_STATE_VERSION, st->enrolment[0] ? st->enrolment : "-",
                   (long long)st->last_step) &&
               format_lists(st, buf, STATE_FORMAT_CAP, &pos) &&
-              put(buf, STATE_FORMAT_CAP, &pos,
+              pt_kv_put(buf, STATE_FORMAT_CAP, &pos,
                   "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
                   (long long)st->lock_until, (long long)st->first_required, st->step_period);
     if (!ok) {
