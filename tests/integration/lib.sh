@@ -14,9 +14,22 @@ T_CLEANUPS=()
 T_DIR=$(mktemp -d "/tmp/pt-${T_NAME}.XXXXXX")
 chmod 0755 "$T_DIR"
 on_exit() { T_CLEANUPS+=("$*"); }
+# libfaketime gives each faked process a shared clock in /dev/shm named by its PID and removes it
+# only when that process exits normally (not after exec or SIGKILL): remove the ones this test
+# made whose process is gone.
+ls /dev/shm >"$T_DIR/.shm-before" 2>/dev/null || true
+_t_shm_cleanup() {
+    local f pid
+    ls /dev/shm 2>/dev/null | grep -E '^(faketime_shm_|sem\.faketime_sem_)[0-9]+$' |
+        grep -vxF -f "$T_DIR/.shm-before" | while read -r f; do
+            pid=${f##*_}
+            kill -0 "$pid" 2>/dev/null || rm -f "/dev/shm/$f"
+        done || true
+}
 _t_cleanup() {
     local i rc=$?
     for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUPS[$i]}" || true; done
+    _t_shm_cleanup
     rm -rf "$T_DIR"
     return $rc
 }
