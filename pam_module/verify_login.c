@@ -5,6 +5,7 @@
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -31,11 +32,14 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
               left, NULL);
 }
 
-/* Re-reads the enrolment once the state lock is held. The copy loaded before the prompt may be
- * older than what another login already bound the state to (pam-totp backup-codes or enrol
- * --force ran meanwhile); checking against it would bind the state back to the old id and
- * forget the new set's used codes. What is read under the lock is never older than what the
- * previous lock holder used. */
+/* Re-reads the enrolment once the state lock is held, when the state is bound to another
+ * enrolment id than the copy loaded before the prompt: another login already used a newer
+ * enrolment (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old
+ * copy would bind the state back to the old id and forget the new set's used codes. What is read
+ * under the lock is never older than what the previous lock holder used. When the ids agree the
+ * copy is the one the state refers to (a file read saved on every login); a login already past
+ * its prompt when the codes were regenerated may then still finish with the old set, which
+ * binds nothing backwards. */
 static int reload_enrolment(ptm_ctx *m)
 {
     pt_enrolment fresh;
@@ -63,7 +67,9 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                    m->user.name, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
-    if (e == &m->enrol) { /* the login's own enrolment (not one being set up at login) */
+    /* The login's own enrolment (not one being set up at login), bound to another id. */
+    if (e == &m->enrol && m->state.enrolment[0] != '\0' &&
+        strcmp(m->state.enrolment, m->enrol.id) != 0) {
         rc = reload_enrolment(m);
         if (rc != PAM_SUCCESS) {
             pt_state_close(&h);
