@@ -28,11 +28,14 @@ typedef struct {
 #define PT_KDF_DEFAULT_M 19456u
 #define PT_KDF_DEFAULT_T 2u
 #define PT_KDF_DEFAULT_P 1u
-/* Parsers refuse parameters below the default or absurdly above it (a hostile file must not
- * make a login allocate gigabytes). */
-#define PT_KDF_MAX_M (1024u * 1024u)
-#define PT_KDF_MAX_T 16u
-#define PT_KDF_MAX_P 8u
+/* Parsers refuse parameters below the default or far above it. In home mode the enrolment file
+ * is the user's: malware running as the user must not make the root-run module spend a gigabyte
+ * and seconds on every backup-code answer (anyone who knows the user name can send one). Nothing
+ * legitimate writes more than the default; these caps leave room for stronger future defaults
+ * while bounding one check to 64 MiB and about 8 times the default work. */
+#define PT_KDF_MAX_M 65536u
+#define PT_KDF_MAX_T 4u
+#define PT_KDF_MAX_P 4u
 
 typedef struct {
     pt_kdf_params kdf;

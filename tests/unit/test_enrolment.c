@@ -214,6 +214,11 @@ static void test_kdf_params(void **state)
     expect_line(11, "backup_kdf = argon2id m=19456 t=2 p=64", 0, "line 11: backup_kdf");
     expect_line(11, "backup_kdf = argon2i m=19456 t=2 p=1", 0, "line 11: backup_kdf");
     expect_line(11, "backup_kdf = argon2id m=19456 t=2", 0, "line 11: backup_kdf");
+    /* A user-edited home-mode file must not make each backup-code check cost a gigabyte. */
+    expect_line(11, "backup_kdf = argon2id m=1048576 t=2 p=1", 0, "line 11: backup_kdf");
+    expect_line(11, "backup_kdf = argon2id m=65537 t=2 p=1", 0, "line 11: backup_kdf");
+    expect_line(11, "backup_kdf = argon2id m=19456 t=5 p=1", 0, "line 11: backup_kdf");
+    expect_line(11, "backup_kdf = argon2id m=19456 t=2 p=5", 0, "line 11: backup_kdf");
     /* Stronger than the minimum, within the ceiling, is accepted. */
     char *t = edit_line(11, "backup_kdf = argon2id m=65536 t=3 p=4", 0);
     pt_enrolment e;
