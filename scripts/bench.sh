@@ -3,6 +3,11 @@
 # ours, theirs, the ratio, and whether each target is met. Results: docs/BENCHMARKS.md.
 #
 #   scripts/bench.sh [--logins N] [--fresh-logins N] [--backup-logins N] [--users N]   (as root)
+#   scripts/bench.sh --sshd [--sshd-logins N]
+#
+# --sshd measures only whole ssh logins through a real sshd on 127.0.0.1 (bench/sshd_bench.sh):
+# password only, password + google-authenticator-libpam, password + pam_totp, alternating; the
+# median and p95 of each and the latency each module adds to the password-only login.
 #
 # TOTP logins are measured twice: in one process (pam_start/pam_authenticate/pam_end in a loop;
 # our module, linked nodelete, then stays loaded while Google's is loaded by every login) and one
@@ -17,14 +22,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 
-logins=2000 fresh_logins=1000 backup_logins=200 users=10000
+logins=2000 fresh_logins=1000 backup_logins=200 users=10000 sshd=0 sshd_logins=100
 while [ $# -gt 0 ]; do
     case "$1" in
     --logins) logins=$2; shift 2 ;;
     --fresh-logins) fresh_logins=$2; shift 2 ;;
     --backup-logins) backup_logins=$2; shift 2 ;;
     --users) users=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --sshd) sshd=1; shift ;;
+    --sshd-logins) sshd_logins=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -37,7 +44,8 @@ fi
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 # shellcheck disable=SC2086
-pt_install_deps $PT_BUILD_DEPS $PT_BENCH_DEPS util-linux strace
+pt_install_deps $PT_BUILD_DEPS $PT_BENCH_DEPS util-linux strace openssh-server openssh-client \
+    oathtool faketime openssl jq iproute2
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 build=$src/build-bench
@@ -66,6 +74,31 @@ if [ ! -e /dev/log ]; then
     for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
 fi
 chmod 0755 "$tmp" # the test user must reach its home below it
+
+if [ "$sshd" = 1 ]; then
+    echo "== whole ssh logins through sshd on 127.0.0.1: password only, Google's, ours; $sshd_logins each, alternating" >&2
+    bash bench/sshd_bench.sh "$tmp" "$ours" "$google" "$cli" "$sshd_logins" >"$tmp/sshd.out"
+    sv() { awk -v s="stack=$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$tmp/sshd.out"; }
+    msf() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+    echo
+    echo "Machine: $(nproc) CPUs, kernel $(uname -r); load average $load_start at the start," \
+         "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $sshd_logins ssh logins per stack; times in ms"
+    echo
+    printf '| %s | %s | %s | %s |\n' "stack" "median / p95" "added to password only (median)" "ours/Google (added)"
+    printf '| %s | %s | %s | %s |\n' --- --- --- ---
+    pw_med=$(sv pw median_us)
+    for s in pw google ours; do
+        med=$(sv "$s" median_us) p95=$(sv "$s" p95_us)
+        added=$(awk -v a="$med" -v b="$pw_med" 'BEGIN { printf "%.1f", (a - b) / 1000 }')
+        extra=
+        [ "$s" = ours ] && extra=$(awk -v o="$med" -v g="$(sv google median_us)" -v p="$pw_med" \
+            'BEGIN { if (g - p > 0) printf "%.2f", (o - p) / (g - p); else print "-" }')
+        printf '| %s | %s / %s | %s | %s |\n' "$s" "$(msf "$med")" "$(msf "$p95")" "$added" "$extra"
+    done
+    echo
+    cat "$tmp/sshd.out"
+    exit 0
+fi
 
 # A uid/gid free on this machine (and in the 10,000-user range above it) for the test account.
 uid=60100
