@@ -1,7 +1,13 @@
-/* One-time backup codes: generation, normalisation and matching (see backup.h for the scheme). */
+/* One-time backup codes: generation, normalisation and matching (see backup.h for the scheme).
+ *
+ * libargon2 is loaded here, on demand, rather than linked: the module is loaded by every process
+ * that authenticates, and only a backup-code answer (or a new set) needs argon2id, so a TOTP
+ * login never maps it. It is opened by its SONAME (PT_ARGON2_SONAME, read from the library
+ * pkg-config found by common/CMakeLists.txt), the ABI the header below describes. */
 #include "backup.h"
 
 #include <argon2.h>
+#include <dlfcn.h>
 #include <string.h>
 
 #include "log.h"
@@ -27,17 +33,61 @@ static int kdf_ok(const pt_kdf_params *k)
            k->m_kib >= 8 * k->p; /* libargon2's own floor */
 }
 
+#ifndef PT_ARGON2_SONAME
+#error "PT_ARGON2_SONAME (libargon2's SONAME) is defined by common/CMakeLists.txt"
+#endif
+
+/* The two functions used, with the signatures argon2.h declares. */
+typedef int (*argon2id_fn)(const uint32_t, const uint32_t, const uint32_t, const void *,
+                           const size_t, const void *, const size_t, void *, const size_t);
+typedef const char *(*argon2_msg_fn)(int);
+
+/* Opens libargon2 for one evaluation. NODELETE: once mapped it stays, so later opens are a
+ * reference count and nothing is unmapped under a concurrent caller; no global state is kept,
+ * so threads need no synchronisation here. PT_OK with *handle and the two functions, or
+ * PT_ERR_CRYPTO with the reason logged. */
+static int argon2_open(void **handle, argon2id_fn *hash, argon2_msg_fn *msg)
+{
+    *handle = dlopen(PT_ARGON2_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (*handle == NULL) {
+        const char *why = dlerror();
+        pt_log(LOG_ERR, "backup codes unavailable: cannot load %s (%s); install libargon2",
+               PT_ARGON2_SONAME, why != NULL ? why : "unknown error");
+        return PT_ERR_CRYPTO;
+    }
+    /* POSIX guarantees a function's address survives the trip through void *. */
+    *hash = (argon2id_fn)dlsym(*handle, "argon2id_hash_raw");
+    *msg = (argon2_msg_fn)dlsym(*handle, "argon2_error_message");
+    if (*hash == NULL || *msg == NULL) {
+        pt_log(LOG_ERR, "backup codes unavailable: %s lacks argon2id_hash_raw or "
+               "argon2_error_message; reinstall libargon2", PT_ARGON2_SONAME);
+        dlclose(*handle);
+        *handle = NULL;
+        return PT_ERR_CRYPTO;
+    }
+    return PT_OK;
+}
+
 static int kdf(const pt_kdf_params *k, const uint8_t salt[PT_BACKUP_SALT_LEN],
                const char canon[PT_BACKUP_CHARS], uint8_t out[PT_BACKUP_HASH_LEN])
 {
-    int rc = argon2id_hash_raw(k->t, k->m_kib, k->p, canon, PT_BACKUP_CHARS, salt,
-                               PT_BACKUP_SALT_LEN, out, PT_BACKUP_HASH_LEN);
+    void *lib;
+    argon2id_fn hash;
+    argon2_msg_fn msg;
+    int rc = argon2_open(&lib, &hash, &msg);
+    if (rc != PT_OK)
+        return rc;
+    rc = hash(k->t, k->m_kib, k->p, canon, PT_BACKUP_CHARS, salt, PT_BACKUP_SALT_LEN, out,
+              PT_BACKUP_HASH_LEN);
     if (rc != ARGON2_OK) {
         pt_log(LOG_ERR, "argon2id failed (m=%u KiB, t=%u, p=%u): %s; check free memory",
-               (unsigned)k->m_kib, (unsigned)k->t, (unsigned)k->p, argon2_error_message(rc));
-        return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? PT_ERR_NOMEM : PT_ERR_CRYPTO;
+               (unsigned)k->m_kib, (unsigned)k->t, (unsigned)k->p, msg(rc));
+        rc = rc == ARGON2_MEMORY_ALLOCATION_ERROR ? PT_ERR_NOMEM : PT_ERR_CRYPTO;
+    } else {
+        rc = PT_OK;
     }
-    return PT_OK;
+    dlclose(lib);
+    return rc;
 }
 
 /* A random canonical code. 256 is a multiple of 32, so taking 5 bits of each random byte gives

@@ -1,8 +1,9 @@
 /* Backup codes: format, uniqueness and entropy; normalisation; right, wrong and malformed
  * answers; and exactly ONE argon2id evaluation per attempt whatever the size of the set.
  *
- * argon2id_hash_raw is counted, not faked: test_backup.cmake links this test with
- * -Wl,--wrap=argon2id_hash_raw, and the wrapper below forwards every call to the real libargon2. */
+ * argon2id_hash_raw is counted, not faked: test_backup.cmake links this test with the libargon2
+ * stand-in of tests/shim, which the core's dlopen finds already loaded and which forwards every
+ * call to the real libargon2. */
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,25 +18,15 @@
 #include "backup.h"
 #include "pt_error.h"
 #include "totp.h"
+#include "argon2_shim.h"
 
-/* ---- counting wrapper around the real argon2id_hash_raw ---- */
+/* ---- argon2id evaluations, seen by the libargon2 stand-in (tests/shim) ---- */
 static unsigned argon2_calls;
 static uint32_t min_t = UINT32_MAX, min_m = UINT32_MAX, min_p = UINT32_MAX;
 static size_t last_pwdlen, last_saltlen, last_hashlen;
 
-int __real_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
-                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
-                             const void *salt, const size_t saltlen, void *hash,
-                             const size_t hashlen);
-int __wrap_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
-                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
-                             const void *salt, const size_t saltlen, void *hash,
-                             const size_t hashlen);
-
-int __wrap_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
-                             const uint32_t parallelism, const void *pwd, const size_t pwdlen,
-                             const void *salt, const size_t saltlen, void *hash,
-                             const size_t hashlen)
+static void count_argon2(uint32_t t_cost, uint32_t m_cost, uint32_t parallelism, size_t pwdlen,
+                         size_t saltlen, size_t hashlen)
 {
     argon2_calls++;
     min_t = t_cost < min_t ? t_cost : min_t;
@@ -44,8 +35,6 @@ int __wrap_argon2id_hash_raw(const uint32_t t_cost, const uint32_t m_cost,
     last_pwdlen = pwdlen;
     last_saltlen = saltlen;
     last_hashlen = hashlen;
-    return __real_argon2id_hash_raw(t_cost, m_cost, parallelism, pwd, pwdlen, salt, saltlen, hash,
-                                    hashlen);
 }
 
 /* ---- one set of 50 codes, generated once (50 argon2id runs) and shared read-only ---- */
@@ -350,6 +339,7 @@ static void test_bad_sets(void **state)
 
 int main(void)
 {
+    pt_argon2_shim_observe(count_argon2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generation_parameters),
         cmocka_unit_test(test_format_uniqueness_entropy),
