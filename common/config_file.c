@@ -125,20 +125,13 @@ static int read_config(const char *path, char **data, size_t *len)
 {
     const pt_file_rules rules = {
         .uid = 0, .check_gid = false, .gid = 0, .allowed = 0644, .max_size = PT_CONFIG_MAX_SIZE};
-    char name[PATH_MAX];
-    int dirfd = -1;
-    int rc;
-
     if (path[0] != '/') {
         pt_log(LOG_ERR, "%s: the configuration file must be given by an absolute path", path);
         return PT_ERR_INVAL;
     }
-    rc = pt_path_split_open(path, 0, &dirfd, name, sizeof name);
-    if (rc == PT_OK) {
-        rc = pt_file_read_at(dirfd, name, path, &rules, data, len);
-        close(dirfd);
-    }
-    return rc;
+    /* Every directory from "/" down is checked: whoever could rename one of them could take
+     * the policy away (a missing default file means the built-in defaults). */
+    return pt_file_read_path(path, &rules, data, len);
 }
 
 int pt_options_load_file(pt_options *o, const char *path)

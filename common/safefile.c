@@ -479,6 +479,18 @@ static int check_dir_fd(int fd, const char *path, uid_t owner, bool root_ok)
     return PT_OK;
 }
 
+/* Opens the last directory of a walk for use: read-only when we may list it, else O_PATH (a
+ * directory we may search but not list, such as the 0711 state directory for a user: enough to
+ * open names in it and to fstat it). */
+static int open_last_dir(int parent, const char *name, bool follow)
+{
+    int nofollow = follow ? 0 : O_NOFOLLOW;
+    int fd = openat(parent, name, (DIR_FLAGS & ~O_NOFOLLOW) | nofollow);
+    if (fd < 0 && errno == EACCES)
+        fd = openat(parent, name, O_PATH | O_DIRECTORY | nofollow | O_CLOEXEC);
+    return fd;
+}
+
 /* follow: the directory's own path may be a symbolic link. Only for a home directory, whose path
  * comes from the passwd database (root's) and is opened as the user: a site's
  * /home/bob -> /data/bob then works, the resolved directory is still checked for owner and mode,
@@ -486,12 +498,7 @@ static int check_dir_fd(int fd, const char *path, uid_t owner, bool root_ok)
 static int dir_open(const char *path, uid_t owner, bool root_ok, bool follow, int *dirfd)
 {
     *dirfd = -1;
-    int nofollow = follow ? 0 : O_NOFOLLOW;
-    int fd = open(path, (DIR_FLAGS & ~O_NOFOLLOW) | nofollow);
-    /* A directory we may search but not list (the 0711 state directory, for a user): O_PATH is
-     * enough to open names in it and to fstat it. */
-    if (fd < 0 && errno == EACCES)
-        fd = open(path, O_PATH | O_DIRECTORY | nofollow | O_CLOEXEC);
+    int fd = open_last_dir(AT_FDCWD, path, follow);
     if (fd < 0)
         return open_errno_rc(errno, path, "directory");
     int rc = check_dir_fd(fd, path, owner, root_ok);
@@ -503,9 +510,210 @@ static int dir_open(const char *path, uid_t owner, bool root_ok, bool follow, in
     return PT_OK;
 }
 
+/* ---- walking a path from "/" down ----
+ * Checking only the last directory is not enough: whoever can rename an entry in any directory
+ * above it can move the whole subtree away and put another in its place (an empty state
+ * directory forgets used codes and locks; an empty enrolment directory makes a user "not
+ * enrolled"). So every directory from "/" down is opened in turn (openat, O_NOFOLLOW, relative
+ * to the one checked before) and checked on its descriptor: owned by root and writable by
+ * nobody else. A sticky directory (such as /tmp) may be writable by others when the entry below
+ * it is root's: the sticky bit keeps everyone but root and the entry's owner from renaming it.
+ * A symbolic link on the way (/var/run -> /run) is followed when root owns it (it sits in a
+ * directory just checked, so only root could have put it there, or, in a sticky directory,
+ * only its owner); its target is walked with the same checks. */
+
+#define WALK_MAX_LINKS 16
+
+typedef struct {
+    char path[PATH_MAX];  /* what is left to walk, rewritten when a link is followed */
+    char done[PATH_MAX];  /* the directories checked so far, for messages */
+    int fd;               /* the last directory checked (O_PATH) */
+    unsigned links;
+} walk_state;
+
+/* The root directory, or any directory above the last one: root's, and not writable by group
+ * or others unless sticky. */
+static int check_ancestor(int fd, const char *shown)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", shown, strerror(errno));
+        return PT_ERR_IO;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        pt_log(LOG_ERR, "%s: is %s, not a directory", shown, type_name(sb.st_mode));
+        return PT_ERR_UNSAFE;
+    }
+    if (sb.st_uid != 0) {
+        pt_log(LOG_ERR, "%s: directory owned by uid %lu, not root: uid %lu can rename what is "
+                        "below it; pam_totp needs every directory on the way to its files to "
+                        "be root's (chown root %s)", shown, (unsigned long)sb.st_uid,
+               (unsigned long)sb.st_uid, shown);
+        return PT_ERR_UNSAFE;
+    }
+    /* Writable by others is safe only with the sticky bit: then nobody but root and an entry's
+     * owner (root, as the next step checks) can rename or remove the entry below. */
+    if ((sb.st_mode & 022) && !(sb.st_mode & S_ISVTX)) {
+        pt_log(LOG_ERR, "%s: directory mode %04o lets %s rename what is below it, so the files "
+                        "pam_totp reads there cannot be trusted; run chmod go-w %s",
+               shown, (unsigned)(sb.st_mode & 07777), (sb.st_mode & 002) ? "anyone" : "its group",
+               shown);
+        return PT_ERR_UNSAFE;
+    }
+    return PT_OK;
+}
+
+static void walk_note(walk_state *w, const char *name)
+{
+    size_t n = strlen(w->done);
+    snprintf(w->done + n, sizeof w->done - n, "%s%s", (n == 1 && w->done[0] == '/') ? "" : "/",
+             name);
+}
+
+static int walk_restart(walk_state *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (w->fd < 0) {
+        pt_log(LOG_ERR, "/: cannot open: %s", strerror(errno));
+        return PT_ERR_IO;
+    }
+    snprintf(w->done, sizeof w->done, "/");
+    return check_ancestor(w->fd, "/");
+}
+
+/* name in w->fd is a symbolic link: check its owner, read it and put its target in front of
+ * rest. An absolute target starts the walk again at "/". */
+static int walk_link(walk_state *w, const char *name, const char *rest)
+{
+    struct stat sb;
+    char target[PATH_MAX], joined[PATH_MAX];
+    if (++w->links > WALK_MAX_LINKS) {
+        pt_log(LOG_ERR, "%s/%s: too many symbolic links", w->done, name);
+        return PT_ERR_UNSAFE;
+    }
+    if (fstatat(w->fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || sb.st_uid != 0) {
+        pt_log(LOG_ERR, "%s%s%s: a symbolic link not owned by root; pam_totp does not follow "
+                        "it: give the real path", w->done, strcmp(w->done, "/") ? "/" : "", name);
+        return PT_ERR_UNSAFE;
+    }
+    ssize_t n = readlinkat(w->fd, name, target, sizeof target - 1);
+    if (n <= 0) {
+        pt_log(LOG_ERR, "%s/%s: cannot read the link: %s", w->done, name, strerror(errno));
+        return PT_ERR_IO;
+    }
+    target[n] = '\0';
+    int m = snprintf(joined, sizeof joined, "%s%s%s", target, rest[0] ? "/" : "", rest);
+    if (m < 0 || (size_t)m >= sizeof joined) {
+        pt_log(LOG_ERR, "%s/%s: path too long after following the link", w->done, name);
+        return PT_ERR_TOOBIG;
+    }
+    memcpy(w->path, joined, (size_t)m + 1);
+    return target[0] == '/' ? walk_restart(w) : PT_OK;
+}
+
+static bool is_link_at(int dirfd, const char *name)
+{
+    struct stat sb;
+    return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode);
+}
+
+/* Walks every directory of w->path (absolute) but the last: on PT_OK, w->fd is the checked
+ * directory holding the last component and *last points to that component inside w->path
+ * ("." when the path is "/"). */
+static int walk_parents(walk_state *w, const char **last)
+{
+    int rc = walk_restart(w);
+    char *p = w->path;
+    while (rc == PT_OK) {
+        while (*p == '/')
+            p++;
+        char *end = p + strcspn(p, "/");
+        char *next = end;
+        while (*next == '/')
+            next++;
+        *end = '\0';
+        if (strcmp(p, "..") == 0) {
+            pt_log(LOG_ERR, "%s: \"..\" in a path pam_totp checks; give the path without it",
+                   w->done);
+            return PT_ERR_INVAL;
+        }
+        if (*next == '\0') {
+            *last = *p ? p : ".";
+            return PT_OK;
+        }
+        if (strcmp(p, ".") == 0) {
+            p = next;
+            continue;
+        }
+        int nfd = openat(w->fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (nfd < 0 && errno == ENOTDIR && is_link_at(w->fd, p)) {
+            rc = walk_link(w, p, next);
+            p = w->path;
+            continue;
+        }
+        if (nfd < 0) {
+            int err = errno;
+            walk_note(w, p);
+            return open_errno_rc(err, w->done, "directory");
+        }
+        close(w->fd);
+        w->fd = nfd;
+        walk_note(w, p);
+        rc = check_ancestor(nfd, w->done);
+        p = next;
+    }
+    return rc;
+}
+
+static int walk_begin(walk_state *w, const char *path)
+{
+    w->fd = -1;
+    w->links = 0;
+    w->done[0] = '\0';
+    if (!path || path[0] != '/') {
+        pt_log(LOG_ERR, "%s: not an absolute path", path ? path : "(null)");
+        return PT_ERR_INVAL;
+    }
+    if (strlen(path) >= sizeof w->path) {
+        pt_log(LOG_ERR, "%s: path too long", path);
+        return PT_ERR_TOOBIG;
+    }
+    snprintf(w->path, sizeof w->path, "%s", path);
+    return PT_OK;
+}
+
+/* The last directory: opened without following a link, owned by owner, not writable by group
+ * or others (sticky or not: someone else could still create a name in it first). */
+static int walk_open_last(walk_state *w, const char *last, const char *path, uid_t owner,
+                          int *dirfd)
+{
+    int fd = open_last_dir(w->fd, last, false);
+    if (fd < 0)
+        return open_errno_rc(errno, path, "directory");
+    int rc = check_dir_fd(fd, path, owner, false);
+    if (rc != PT_OK) {
+        close(fd);
+        return rc;
+    }
+    *dirfd = fd;
+    return PT_OK;
+}
+
 int pt_dir_open(const char *path, uid_t owner, int *dirfd)
 {
-    return dir_open(path, owner, false, false, dirfd);
+    walk_state w;
+    const char *last = NULL;
+    *dirfd = -1;
+    int rc = walk_begin(&w, path);
+    if (rc == PT_OK)
+        rc = walk_parents(&w, &last);
+    if (rc == PT_OK)
+        rc = walk_open_last(&w, last, path, owner, dirfd);
+    if (w.fd >= 0)
+        close(w.fd);
+    return rc;
 }
 
 int pt_dir_open_user(const char *path, uid_t owner, int *dirfd)
@@ -513,18 +721,11 @@ int pt_dir_open_user(const char *path, uid_t owner, int *dirfd)
     return dir_open(path, owner, true, true, dirfd);
 }
 
-int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd)
+/* We made name in parent: set the owner and the exact mode (mkdirat applied the umask). */
+static int finish_new_dir(int parent, const char *name, const char *path, uid_t owner,
+                          gid_t group, mode_t mode, int *dirfd)
 {
-    *dirfd = -1;
-    if (mkdir(path, mode) != 0) {
-        int err = errno;
-        if (err == EEXIST)
-            return pt_dir_open(path, owner, dirfd);
-        pt_log(LOG_ERR, "%s: cannot create the directory: %s", path, strerror(err));
-        return err == ENOENT ? PT_ERR_NOENT : (err == EACCES ? PT_ERR_PERM : PT_ERR_IO);
-    }
-    /* We made it: set the owner and the exact mode (mkdir applied the umask). */
-    int fd = open(path, DIR_FLAGS);
+    int fd = openat(parent, name, DIR_FLAGS);
     if (fd < 0)
         return open_errno_rc(errno, path, "directory");
     if ((geteuid() == 0 && fchown(fd, owner, group) != 0) || fchmod(fd, mode) != 0) {
@@ -534,14 +735,45 @@ int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mod
         return PT_ERR_IO;
     }
     int rc = check_dir_fd(fd, path, owner, false);
-    if (rc == PT_OK)
-        rc = fsync(fd) == 0 ? PT_OK : PT_ERR_IO;
+    /* The walk holds the parent as O_PATH, which cannot be synced: open it for that. */
+    int pfd = rc == PT_OK ? openat(parent, ".", DIR_FLAGS) : -1;
+    if (rc == PT_OK && (fsync(fd) != 0 || pfd < 0 || fsync(pfd) != 0)) {
+        pt_log(LOG_ERR, "%s: cannot sync the new directory: %s", path, strerror(errno));
+        rc = PT_ERR_IO;
+    }
+    if (pfd >= 0)
+        close(pfd);
     if (rc != PT_OK) {
         close(fd);
         return rc;
     }
     *dirfd = fd;
     return PT_OK;
+}
+
+int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd)
+{
+    walk_state w;
+    const char *last = NULL;
+    *dirfd = -1;
+    int rc = walk_begin(&w, path);
+    /* The parents are checked first: nothing is created below an unsafe directory. */
+    if (rc == PT_OK)
+        rc = walk_parents(&w, &last);
+    if (rc == PT_OK) {
+        if (mkdirat(w.fd, last, mode) == 0) {
+            rc = finish_new_dir(w.fd, last, path, owner, group, mode, dirfd);
+        } else if (errno == EEXIST) {
+            rc = walk_open_last(&w, last, path, owner, dirfd);
+        } else {
+            int err = errno;
+            pt_log(LOG_ERR, "%s: cannot create the directory: %s", path, strerror(err));
+            rc = err == ENOENT ? PT_ERR_NOENT : (err == EACCES ? PT_ERR_PERM : PT_ERR_IO);
+        }
+    }
+    if (w.fd >= 0)
+        close(w.fd);
+    return rc;
 }
 
 int pt_path_split(const char *path, char *dir, size_t dirsz, char *name, size_t namesz)
@@ -575,4 +807,18 @@ int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, si
     if (rc != PT_OK)
         return rc;
     return pt_dir_open(dir, owner, dirfd);
+}
+
+int pt_file_read_path(const char *path, const pt_file_rules *r, char **data, size_t *len)
+{
+    char name[NAME_MAX + 1];
+    int dirfd = -1;
+    *data = NULL;
+    *len = 0;
+    int rc = pt_path_split_open(path, r->uid, &dirfd, name, sizeof name);
+    if (rc != PT_OK)
+        return rc;
+    rc = pt_file_read_at(dirfd, name, path, r, data, len);
+    close(dirfd);
+    return rc;
 }

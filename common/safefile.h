@@ -17,11 +17,22 @@ typedef struct {
     size_t max_size;   /* larger files are PT_ERR_TOOBIG */
 } pt_file_rules;
 
-/* Opens a directory (O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) and checks it is owned by owner and not
- * writable by group or others. PT_OK with *dirfd, PT_ERR_NOENT, PT_ERR_UNSAFE, PT_ERR_IO. */
+/* Opens the directory at an absolute path, checking every directory from "/" down on its
+ * descriptor (DESIGN section 8): each one above the last must be owned by root and not writable
+ * by group or others, except that a sticky directory (such as /tmp) may be, since nobody but
+ * root can then rename the root-owned entry below it; a symbolic link on the way is followed
+ * only when root owns it, and its target is checked the same way. The last directory is opened
+ * without following a link (O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC; O_PATH when it may be searched
+ * but not listed) and must be owned by owner and not writable by group or others, sticky or not.
+ * A failure names the unsafe directory and what to run. PT_OK with *dirfd, PT_ERR_NOENT,
+ * PT_ERR_UNSAFE, PT_ERR_PERM, PT_ERR_INVAL (relative, or ".." in it), PT_ERR_IO. Every file the
+ * module or the command reads outside a home directory is reached through this check (the
+ * config, state_dir, a system-mode enrolment directory, key and password files:
+ * pt_file_read_path). */
 int pt_dir_open(const char *path, uid_t owner, int *dirfd);
 
-/* Like pt_dir_open, but creates the last component (mode, owner) when it is missing. */
+/* Like pt_dir_open, but creates the last component (mode, owner:group) when it is missing; the
+ * directories above it are checked first, so nothing is ever created below an unsafe one. */
 int pt_dir_open_or_create(const char *path, uid_t owner, gid_t group, mode_t mode, int *dirfd);
 
 /* Opens dirfd/name read-only (O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC; a FIFO never blocks), checks the
@@ -48,6 +59,11 @@ int pt_file_replace_at(int dirfd, const char *name, const char *path, const void
  * file appears complete or not at all). */
 int pt_file_create_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
                       uid_t uid, gid_t gid, mode_t mode);
+
+/* Reads a whole file by absolute path: its directory through pt_dir_open (every directory from
+ * "/" down checked, owned by r->uid), then pt_file_read_at. For the config file and for key and
+ * password files: the one way to read such a file. The caller wipes and frees *data. */
+int pt_file_read_path(const char *path, const pt_file_rules *r, char **data, size_t *len);
 
 /* unlinkat + fsync(dirfd). A missing file is PT_ERR_NOENT. */
 int pt_file_remove_at(int dirfd, const char *name, const char *path);

@@ -359,6 +359,80 @@ static void test_dir_create(void **state)
                      PT_ERR_NOENT);
 }
 
+/* Every directory from "/" down is checked, not only the last one (DESIGN section 8). */
+static void test_dir_parents(void **state)
+{
+    (void)state;
+    int fd;
+    /* A group-writable directory above: refused, naming it, and nothing is created below it. */
+    assert_int_equal(mkdir(tfs_path("gwp"), 0775), 0);
+    assert_int_equal(chmod(tfs_path("gwp"), 0775), 0);
+    assert_int_equal(mkdir(tfs_path("gwp/sub"), 0711), 0);
+    tfs_clear_msgs();
+    assert_int_equal(pt_dir_open(tfs_path("gwp/sub"), 0, &fd), PT_ERR_UNSAFE);
+    assert_logged(tfs_path("gwp"));
+    assert_logged("chmod go-w");
+    tfs_clear_msgs();
+    assert_int_equal(pt_dir_open_or_create(tfs_path("gwp/new"), 0, 0, 0711, &fd), PT_ERR_UNSAFE);
+    assert_logged(tfs_path("gwp"));
+    struct stat sb;
+    assert_int_equal(lstat(tfs_path("gwp/new"), &sb), -1);
+    /* A missing directory below an unsafe one is still reported as unsafe, not as missing. */
+    assert_int_equal(pt_dir_open(tfs_path("gwp/nope/deeper"), 0, &fd), PT_ERR_UNSAFE);
+
+    /* A directory above owned by someone else: they could rename what is below. */
+    assert_int_equal(mkdir(tfs_path("nobp"), 0755), 0);
+    assert_int_equal(chown(tfs_path("nobp"), NOBODY, 0), 0);
+    assert_int_equal(mkdir(tfs_path("nobp/sub"), 0711), 0);
+    tfs_clear_msgs();
+    assert_int_equal(pt_dir_open(tfs_path("nobp/sub"), 0, &fd), PT_ERR_UNSAFE);
+    assert_logged("not root");
+
+    /* A sticky, world-writable directory above a root-owned one is safe (like /tmp). */
+    assert_int_equal(mkdir(tfs_path("stk"), 0700), 0);
+    assert_int_equal(chmod(tfs_path("stk"), 01777), 0);
+    assert_int_equal(mkdir(tfs_path("stk/sub"), 0711), 0);
+    assert_int_equal(pt_dir_open(tfs_path("stk/sub"), 0, &fd), PT_OK);
+    close(fd);
+    assert_int_equal(pt_dir_open_or_create(tfs_path("stk/made"), 0, 0, 0700, &fd), PT_OK);
+    close(fd);
+
+    /* A root-owned link on the way is followed and its target checked; one pointing into an
+     * unsafe directory is refused; "//" and "." are harmless; ".." is refused. */
+    assert_int_equal(mkdir(tfs_path("real"), 0755), 0);
+    assert_int_equal(mkdir(tfs_path("real/sub"), 0711), 0);
+    assert_int_equal(symlink("real", tfs_path("rlink")), 0);
+    assert_int_equal(pt_dir_open(tfs_path("rlink/sub"), 0, &fd), PT_OK);
+    close(fd);
+    assert_int_equal(symlink(tfs_path("gwp"), tfs_path("badlink")), 0);
+    assert_int_equal(pt_dir_open(tfs_path("badlink/sub"), 0, &fd), PT_ERR_UNSAFE);
+    assert_int_equal(symlink("real", tfs_path("userlink")), 0);
+    assert_int_equal(lchown(tfs_path("userlink"), NOBODY, NOBODY), 0);
+    tfs_clear_msgs();
+    assert_int_equal(pt_dir_open(tfs_path("userlink/sub"), 0, &fd), PT_ERR_UNSAFE);
+    assert_logged("not owned by root");
+    char p[512];
+    snprintf(p, sizeof p, "%s//./real//sub", tfs_dir);
+    assert_int_equal(pt_dir_open(p, 0, &fd), PT_OK);
+    close(fd);
+    snprintf(p, sizeof p, "%s/real/../real/sub", tfs_dir);
+    assert_int_equal(pt_dir_open(p, 0, &fd), PT_ERR_INVAL);
+    assert_int_equal(pt_dir_open("relative", 0, &fd), PT_ERR_INVAL);
+    assert_int_equal(pt_dir_open("/", 0, &fd), PT_OK);
+    close(fd);
+
+    /* pt_file_read_path: the same walk for a file. */
+    assert_int_equal(tfs_write_str("real/key", "k\n", 0600), 0);
+    pt_file_rules r = { .uid = 0, .allowed = 0600, .max_size = 64 };
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(pt_file_read_path(tfs_path("real/key"), &r, &data, &len), PT_OK);
+    assert_int_equal(len, 2);
+    free(data);
+    assert_int_equal(tfs_write_str("gwp/key", "k\n", 0600), 0);
+    assert_int_equal(pt_file_read_path(tfs_path("gwp/key"), &r, &data, &len), PT_ERR_UNSAFE);
+}
+
 static void test_split(void **state)
 {
     (void)state;
@@ -398,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_parents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
