@@ -1,5 +1,6 @@
 /* The decision table of DESIGN section 5. Pure: everything it needs comes in the arguments. */
 #include "policy.h"
+#include "state.h"
 
 #define PT_DAY 86400
 
@@ -37,10 +38,11 @@ bool pt_policy_exempt(const pt_options *o, const char *user, const char *const *
 /* Sets kind LOCKED and lock_left when the runtime state holds a lock that is still running. */
 static bool apply_lock(pt_decision *d, const pt_policy_input *in)
 {
+    int64_t now = pt_state_time(in->now);
     if (in->lock_until == -1) {
         d->lock_left = -1;
-    } else if (in->lock_until > in->now) {
-        d->lock_left = in->lock_until - in->now;
+    } else if (in->lock_until != 0 && in->lock_until > now) { /* 0: none, not a time */
+        d->lock_left = in->lock_until - now;
     } else {
         return false;
     }
@@ -56,19 +58,20 @@ static int64_t grace_left(const pt_options *o, const pt_policy_input *in, bool *
 {
     int64_t total = (int64_t)o->enrol_grace_days * PT_DAY;
     int64_t start = in->first_required;
+    int64_t now = pt_state_time(in->now); /* what would be recorded: never the sentinel 0 */
 
     *record = false;
     if (total <= 0)
         return 0;
     if (start == 0) {
-        start = in->now;
+        start = now;
         *record = true;
     } else if (start < 0) {
         return 0;
-    } else if (start > in->now) {
-        start = in->now;
+    } else if (start > now) {
+        start = now;
     }
-    int64_t elapsed = in->now - start; /* both >= 0 here, start <= now: no overflow */
+    int64_t elapsed = now - start; /* both >= 1 here, start <= now: no overflow */
     return elapsed < total ? total - elapsed : 0;
 }
 

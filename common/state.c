@@ -17,11 +17,12 @@ enum {
     K_VERSION, K_ENROLMENT, K_LAST_STEP, K_USED, K_FAILURES, K_LOCK, K_FIRST,
     K_NREQUIRED,                 /* keys before this one must appear */
     K_PERIOD = K_NREQUIRED,      /* optional: 0 (unknown) when absent */
+    K_OTHER_USED,                /* optional: none when absent */
     K_NKEYS
 };
 static const char *const key_names[K_NKEYS] = {
     "version", "enrolment", "last_step", "used", "failures", "lock_until", "first_required",
-    "step_period",
+    "step_period", "other_used",
 };
 
 void pt_state_init(pt_state *st)
@@ -82,6 +83,37 @@ static bool failure_item(const char *s, size_t n, pt_state *st)
     return true;
 }
 
+/* other_used: "ID:i,i,...;ID:i" (each set non-empty, each id once, not the current one). */
+static bool parse_other_used(const char *s, size_t n, pt_state *st)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *semi = memchr(s + i, ';', n - i);
+        size_t end = semi ? (size_t)(semi - s) : n;
+        if (st->nothers >= PT_STATE_OTHERS || end - i < PT_ID_HEX + 2 || s[i + PT_ID_HEX] != ':')
+            return false;
+        pt_used_set *o = &st->others[st->nothers];
+        memset(o, 0, sizeof *o);
+        if (!parse_enrolment_id(s + i, PT_ID_HEX, o->enrolment))
+            return false;
+        for (unsigned k = 0; k < st->nothers; k++)
+            if (strcmp(st->others[k].enrolment, o->enrolment) == 0)
+                return false;
+        /* parse_list fills st->used: parse into a scratch state's marks. */
+        uint8_t saved[PT_BACKUP_MAX];
+        memcpy(saved, st->used, sizeof saved);
+        memset(st->used, 0, sizeof st->used);
+        bool ok = parse_list(s + i + PT_ID_HEX + 1, end - i - PT_ID_HEX - 1, st, used_item);
+        memcpy(o->used, st->used, sizeof o->used);
+        memcpy(st->used, saved, sizeof saved);
+        if (!ok || (semi && end + 1 == n))
+            return false;
+        st->nothers++;
+        i = end + 1;
+    }
+    return true;
+}
+
 static int parse_value(int k, const pt_kv *kv, const char *path, pt_state *st)
 {
     int64_t x;
@@ -120,6 +152,11 @@ static int parse_value(int k, const pt_kv *kv, const char *path, pt_state *st)
         if (!parse_list(v, n, st, used_item))
             return pt_kv_error(path, kv->line, "used must be a comma-separated list of code "
                                "numbers below %d", PT_BACKUP_MAX);
+        return PT_OK;
+    case K_OTHER_USED:
+        if (!parse_other_used(v, n, st))
+            return pt_kv_error(path, kv->line, "other_used must be at most %d entries "
+                               "\"ENROLMENT-ID:N,N,...\" separated by ';'", PT_STATE_OTHERS);
         return PT_OK;
     case K_FAILURES:
         if (!parse_list(v, n, st, failure_item))
@@ -161,6 +198,9 @@ static int parse_lines(pt_kv_reader *r, pt_state *st)
         if (!seen[k])
             return pt_kv_error(r->path, r->line + 1, "missing key \"%s\" (the file ends here; "
                                "it may be truncated)", key_names[k]);
+    for (unsigned i = 0; i < st->nothers; i++)
+        if (strcmp(st->others[i].enrolment, st->enrolment) == 0)
+            return pt_kv_error(r->path, r->line, "other_used repeats the current enrolment");
     return PT_OK;
 }
 
@@ -186,6 +226,45 @@ int pt_state_parse(const char *data, size_t len, const char *path, pt_state *st)
 }
 
 
+static bool any_used(const uint8_t used[PT_BACKUP_MAX])
+{
+    for (unsigned i = 0; i < PT_BACKUP_MAX; i++)
+        if (used[i])
+            return true;
+    return false;
+}
+
+static bool format_marks(const uint8_t used[PT_BACKUP_MAX], char *buf, size_t cap, size_t *pos)
+{
+    bool ok = true;
+    const char *sep = "";
+    for (unsigned i = 0; ok && i < PT_BACKUP_MAX; i++) {
+        if (used[i]) {
+            ok = pt_kv_put(buf, cap, pos, "%s%u", sep, i);
+            sep = ",";
+        }
+    }
+    return ok;
+}
+
+/* other_used, only when some other enrolment has used codes (a file without it reads as
+ * before). */
+static bool format_others(const pt_state *st, char *buf, size_t cap, size_t *pos)
+{
+    bool ok = true;
+    const char *sep = "other_used = ";
+    for (unsigned i = 0; ok && i < st->nothers; i++) {
+        if (!any_used(st->others[i].used))
+            continue;
+        ok = pt_kv_put(buf, cap, pos, "%s%s:", sep, st->others[i].enrolment) &&
+             format_marks(st->others[i].used, buf, cap, pos);
+        sep = ";";
+    }
+    if (ok && sep[0] == ';')
+        ok = pt_kv_put(buf, cap, pos, "\n");
+    return ok;
+}
+
 static bool format_lists(const pt_state *st, char *buf, size_t cap, size_t *pos)
 {
     bool ok = pt_kv_put(buf, cap, pos, "used =");
@@ -210,7 +289,7 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
     *out = NULL;
     *len = 0;
     if (st->nfailures > PT_FAILURES_MAX || st->last_step < -1 || st->lock_until < -1 ||
-        st->first_required < 0)
+        st->first_required < 0 || st->nothers > PT_STATE_OTHERS)
         return PT_ERR_INVAL;
     for (unsigned i = 0; i < st->nfailures; i++)
         if (st->failures[i] < 0)
@@ -225,7 +304,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
               format_lists(st, buf, STATE_FORMAT_CAP, &pos) &&
               pt_kv_put(buf, STATE_FORMAT_CAP, &pos,
                   "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
-                  (long long)st->lock_until, (long long)st->first_required, st->step_period);
+                  (long long)st->lock_until, (long long)st->first_required, st->step_period) &&
+              format_others(st, buf, STATE_FORMAT_CAP, &pos);
     if (!ok) {
         free(buf);
         return PT_ERR_TOOBIG;
@@ -235,12 +315,131 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
     return PT_OK;
 }
 
+static pt_used_set *find_other(pt_state *st, const char *id)
+{
+    for (unsigned i = 0; i < st->nothers; i++)
+        if (strcmp(st->others[i].enrolment, id) == 0)
+            return &st->others[i];
+    return NULL;
+}
+
+static void drop_other(pt_state *st, pt_used_set *o)
+{
+    size_t i = (size_t)(o - st->others);
+    memmove(o, o + 1, (st->nothers - i - 1) * sizeof *o);
+    st->nothers--;
+}
+
+/* Adds used marks of enrolment id to the other sets (a union with what is there); when full,
+ * the oldest set goes. */
+static void keep_other(pt_state *st, const char *id, const uint8_t used[PT_BACKUP_MAX])
+{
+    if (id[0] == '\0' || !any_used(used))
+        return;
+    pt_used_set *o = find_other(st, id);
+    if (!o) {
+        if (st->nothers == PT_STATE_OTHERS)
+            drop_other(st, &st->others[0]);
+        o = &st->others[st->nothers++];
+        memset(o, 0, sizeof *o);
+        snprintf(o->enrolment, sizeof o->enrolment, "%s", id);
+    }
+    for (unsigned i = 0; i < PT_BACKUP_MAX; i++)
+        o->used[i] |= used[i];
+}
+
 void pt_state_bind(pt_state *st, const char *enrolment_id)
 {
     if (strncmp(st->enrolment, enrolment_id, sizeof st->enrolment) == 0)
         return;
+    /* Two names of one uid may have two enrolments (system mode, %u): the record alternates
+     * between them, and each set's used codes must stay used. */
+    keep_other(st, st->enrolment, st->used);
     memset(st->used, 0, sizeof st->used);
+    pt_used_set *o = find_other(st, enrolment_id);
+    if (o) {
+        memcpy(st->used, o->used, sizeof st->used);
+        drop_other(st, o);
+    }
     snprintf(st->enrolment, sizeof st->enrolment, "%s", enrolment_id);
+}
+
+/* The start of a step in seconds, for comparing steps of different periods (0: the same
+ * unknown period on both sides, compare the steps themselves). */
+static bool step_newer(int64_t a, unsigned pa, int64_t b, unsigned pb)
+{
+    if (a < 0 || b < 0 || pa == 0 || pb == 0 || pa == pb)
+        return a > b;
+    int64_t sa, sb;
+    if (__builtin_mul_overflow(a, (int64_t)pa, &sa))
+        return true;
+    if (__builtin_mul_overflow(b, (int64_t)pb, &sb))
+        return false;
+    return sa > sb;
+}
+
+static int cmp_time(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+int pt_state_merge(pt_state *dst, const pt_state *src)
+{
+    int64_t *all = malloc(2 * PT_FAILURES_MAX * sizeof *all);
+    if (!all)
+        return PT_ERR_NOMEM;
+    if (step_newer(src->last_step, src->step_period, dst->last_step, dst->step_period)) {
+        dst->last_step = src->last_step;
+        dst->step_period = src->step_period;
+    }
+    /* Used codes: of the same enrolment, a union; of another, kept as another set. */
+    if (dst->enrolment[0] == '\0' && src->enrolment[0] != '\0') {
+        pt_used_set *o = find_other(dst, src->enrolment);
+        snprintf(dst->enrolment, sizeof dst->enrolment, "%s", src->enrolment);
+        if (o) {
+            memcpy(dst->used, o->used, sizeof dst->used);
+            drop_other(dst, o);
+        }
+    }
+    if (strcmp(dst->enrolment, src->enrolment) == 0) {
+        for (unsigned i = 0; i < PT_BACKUP_MAX; i++)
+            dst->used[i] |= src->used[i];
+    } else {
+        keep_other(dst, src->enrolment, src->used);
+    }
+    for (unsigned k = 0; k < src->nothers; k++) {
+        if (strcmp(dst->enrolment, src->others[k].enrolment) == 0) {
+            for (unsigned i = 0; i < PT_BACKUP_MAX; i++)
+                dst->used[i] |= src->others[k].used[i];
+        } else {
+            keep_other(dst, src->others[k].enrolment, src->others[k].used);
+        }
+    }
+    /* Failures: the union of both (a time in both counts once: merging the same record twice
+     * adds nothing), the newest PT_FAILURES_MAX kept. */
+    unsigned n = 0;
+    for (unsigned i = 0; i < dst->nfailures && i < PT_FAILURES_MAX; i++)
+        all[n++] = dst->failures[i];
+    for (unsigned i = 0; i < src->nfailures && i < PT_FAILURES_MAX; i++)
+        all[n++] = src->failures[i];
+    qsort(all, n, sizeof all[0], cmp_time);
+    unsigned u = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (u == 0 || all[u - 1] != all[i])
+            all[u++] = all[i];
+    unsigned from = u > PT_FAILURES_MAX ? u - PT_FAILURES_MAX : 0;
+    dst->nfailures = u - from;
+    memcpy(dst->failures, all + from, dst->nfailures * sizeof all[0]);
+    free(all);
+    /* The longer lock wins; until an admin unlocks (-1) is the longest. */
+    if (src->lock_until == -1 || (dst->lock_until != -1 && src->lock_until > dst->lock_until))
+        dst->lock_until = src->lock_until;
+    /* Grace only shrinks: the earlier start. */
+    if (src->first_required > 0 &&
+        (dst->first_required == 0 || src->first_required < dst->first_required))
+        dst->first_required = src->first_required;
+    return PT_OK;
 }
 
 unsigned pt_state_codes_left(const pt_state *st, const pt_backup_set *set)
@@ -256,6 +455,9 @@ int64_t pt_state_lock_left(const pt_state *st, int64_t now)
 {
     if (st->lock_until == -1)
         return -1;
+    if (st->lock_until == 0)
+        return 0; /* none, whatever the clock says */
+    now = pt_state_time(now);
     if (st->lock_until > now)
         return st->lock_until - now;
     return 0;
@@ -263,6 +465,7 @@ int64_t pt_state_lock_left(const pt_state *st, int64_t now)
 
 bool pt_state_record_failure(pt_state *st, const pt_options *o, int64_t now)
 {
+    now = pt_state_time(now);
     bool was_locked = pt_state_lock_left(st, now) != 0;
     /* A lock that has run out starts a fresh count: the failures that caused it are spent. */
     if (st->lock_until > 0 && st->lock_until <= now) {

@@ -10,9 +10,19 @@
  *   first_required = T        0 never; when MFA first became required without an enrolment
  *   step_period = S           seconds per step of last_step (0 unknown: the enrolment's period);
  *                             a re-enrolment with another period compares step start times
+ *   other_used = ID:N,N;ID:N  optional: used backup codes of other enrolments this account
+ *                             used lately (names sharing the uid with enrolments of their own,
+ *                             system mode %u), at most PT_STATE_OTHERS, oldest dropped first
  *
- * Concurrent logins of one user serialise on flock() of the state file itself; after the lock is
- * taken the path is checked to still name the locked inode (else reopen), then it is read. */
+ * Keys are one per line, in any order after version; a key a later release adds is optional and
+ * read as its default when absent, so a record stays a plain key = value file.
+ *
+ * The record belongs to the account's uid: state_dir/uid:<uid> (a ':' is never part of a user
+ * name, so it cannot meet a record of an earlier release, state_dir/<name>; such a record is
+ * merged into the uid's one under the lock and then removed). Concurrent updates of one uid
+ * serialise on flock() of state_dir/locks:/<uid>: root's, 0600, in a root-only 0700 directory,
+ * so no other process can open it, let alone hold it; a wait for it is bounded
+ * (PT_STATE_LOCK_WAIT_MS), then the caller fails closed. */
 #ifndef PT_STATE_H
 #define PT_STATE_H
 
@@ -27,6 +37,15 @@
 #define PT_STATE_VERSION 1
 #define PT_STATE_MAX_SIZE (64 * 1024)
 #define PT_FAILURES_MAX 1000
+#define PT_STATE_OTHERS 8
+/* How long a login or command waits for the lock of one uid before it fails closed. The lock
+ * is held only while a record is read, checked (one argon2id evaluation at most) and written. */
+#define PT_STATE_LOCK_WAIT_MS 5000
+
+typedef struct {
+    char enrolment[PT_ID_HEX + 1];
+    uint8_t used[PT_BACKUP_MAX];
+} pt_used_set;
 
 typedef struct {
     char enrolment[PT_ID_HEX + 1];  /* "" when none */
@@ -37,17 +56,33 @@ typedef struct {
     int64_t failures[PT_FAILURES_MAX];
     int64_t lock_until;
     int64_t first_required;
+    unsigned nothers;
+    pt_used_set others[PT_STATE_OTHERS]; /* other enrolments' used codes (other_used) */
 } pt_state;
 
 void pt_state_init(pt_state *st);
 int pt_state_parse(const char *data, size_t len, const char *path, pt_state *st);
 int pt_state_format(const pt_state *st, char **out, size_t *len);
 
-/* Binds the state to an enrolment id: if st->enrolment differs, the used-code marks are cleared
- * and the id recorded (last_step, failures, lock and first_required are kept). */
+/* Binds the state to an enrolment id: if st->enrolment differs, its used-code marks are kept
+ * among the other sets (other_used), the marks of enrolment_id are taken from there (none for
+ * a new enrolment) and the id recorded (last_step, failures, lock and first_required are kept). */
 void pt_state_bind(pt_state *st, const char *enrolment_id);
+/* Merges src into dst so that nothing src forbids becomes allowed: the newer last_step, used
+ * codes of each enrolment united, failures united (each time once), the longer lock (-1
+ * longest), the earlier first_required. Merging the same src twice changes nothing more.
+ * PT_OK, or PT_ERR_NOMEM with dst unchanged. */
+int pt_state_merge(pt_state *dst, const pt_state *src); /* PT_OK or PT_ERR_NOMEM */
 /* Backup codes of the set not yet used. */
 unsigned pt_state_codes_left(const pt_state *st, const pt_backup_set *set);
+
+/* The time as the state keeps it: 0 and -1 are sentinels in it (lock_until: none / until an
+ * admin unlocks; first_required: never), so a clock before 1970 counts as one second after the
+ * epoch. Every time stored in or compared with the state goes through this. */
+static inline int64_t pt_state_time(int64_t now)
+{
+    return now < 1 ? 1 : now;
+}
 
 /* Lockout bookkeeping. record_failure drops failures older than fail_interval, appends now and
  * sets lock_until (now + unlock_time, or -1 when unlock_time = 0) once deny is reached; returns
@@ -59,23 +94,33 @@ int64_t pt_state_lock_left(const pt_state *st, int64_t now);
 
 typedef struct {
     int dirfd;
-    int fd;                      /* the locked state file */
-    char name[PT_USER_MAX];
+    int lockfd;                  /* state_dir/locks:/<uid>, held */
+    char name[32];               /* "uid:<uid>" */
     char path[4096];
-    gid_t gid;
+    char legacy[PT_USER_MAX];    /* the name of an earlier release's record merged in, or "" */
+    char legacy_path[4096];
+    uid_t uid;
+    gid_t gid;                   /* the record's group */
+    bool gid_known;              /* gid is the existing record's (checked), else looked up */
 } pt_state_handle;
 
-/* Opens state_dir (creating it root:root 0711 when missing and we are root), opens or creates
- * state_dir/<user> (root:<gid> 0640), takes an exclusive lock, re-checks that the path still names
- * the locked file, reads and parses it. Use pt_state_commit to write, pt_state_close always. */
+/* Opens state_dir (every directory from "/" down checked; created root:root 0711 when missing
+ * and we are root), takes the uid's lock (waiting at most PT_STATE_LOCK_WAIT_MS, then
+ * PT_ERR_IO with a message), reads state_dir/uid:<uid> (root:<the uid's primary group> 0640;
+ * missing: an initial state) and merges in the record an earlier release kept under u->name,
+ * if any. Only root can take the lock (PT_ERR_PERM otherwise). Use pt_state_commit to write,
+ * pt_state_close always. */
 int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle *h, pt_state *st);
-/* Writes st atomically and durably (fsync of file and directory) before returning PT_OK. */
+/* Writes st atomically and durably (fsync of file and directory) before returning PT_OK, then
+ * removes the earlier release's record merged in at open (its content now lives in st). */
 int pt_state_commit(pt_state_handle *h, const pt_state *st);
 void pt_state_close(pt_state_handle *h);
 
-/* Read-only, no lock (status for users, list). A missing file gives an initial state and PT_OK. */
+/* Read-only, no lock (status for users, list): the uid's record with an earlier release's
+ * record of u->name merged in (in memory). Nothing recorded gives an initial state and PT_OK. */
 int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st);
-/* Removes the state file (reset). A missing one is fine. */
+/* Removes the uid's record and u->name's record of an earlier release (reset), under the lock.
+ * Missing ones are fine. */
 int pt_state_remove(const pt_options *o, const pt_user *u);
 
 #endif

@@ -1,12 +1,20 @@
-/* The runtime state file on disk: read, locked update and removal (state.h).
+/* The runtime state on disk: read, locked update and removal (state.h).
  *
- * Writers serialise on flock() of the state file itself. A commit replaces the file by rename,
- * so the lock moves with it: the new file is locked before it is renamed into place
- * (pt_file_replace_locked_at) and whoever waited on the old inode notices, after getting its
- * lock, that the path now names another file and starts over on the new one. */
+ * state_dir/               root:root 0711: users reach their own record by name, list nothing
+ *   uid:<uid>              the record, root:<primary group> 0640, replaced atomically
+ *   locks:/                root:root 0700
+ *     <uid>                empty, root 0600: the lock updates of that uid serialise on
+ *   <name>                 a record of an earlier release (keyed by name), merged and removed
+ *
+ * The lock is a file of its own that only root can open: the record must stay readable by its
+ * user (and, in home mode, by the user's group), and any process that can open a file can
+ * flock() it and hold everyone else up. Lock files are never removed: removing one while a
+ * process waits on it would let a second holder in through a new file. */
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +29,14 @@
 
 #define STATE_MODE 0640
 #define STATE_DIR_MODE 0711
-#define OPEN_TRIES 200
+#define LOCK_DIR "locks:"
+#define LOCK_DIR_MODE 0700
+#define LOCK_MODE 0600
 
-static bool name_ok(const char *s)
+/* An earlier release's record name: the user name itself. */
+static bool legacy_name_ok(const char *s)
 {
-    if (s[0] == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    if (s[0] == '\0' || s[0] == '.' || strchr(s, ':') || strlen(s) >= PT_USER_MAX)
         return false;
     for (; *s; s++)
         if (*s == '/' || (unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
@@ -33,107 +44,116 @@ static bool name_ok(const char *s)
     return true;
 }
 
-/* Fills h->name and h->path for u. */
+/* Fills the names and paths of h for u. */
 static int state_names(const pt_options *o, const pt_user *u, pt_state_handle *h)
 {
-    if (!name_ok(u->name) || strlen(u->name) >= sizeof h->name) {
-        pt_log(LOG_ERR, "user name %s cannot name a state file", u->name);
-        return PT_ERR_INVAL;
-    }
-    snprintf(h->name, sizeof h->name, "%s", u->name);
-    int n = snprintf(h->path, sizeof h->path, "%s/%s", o->state_dir, u->name);
+    memset(h, 0, sizeof *h);
+    h->dirfd = -1;
+    h->lockfd = -1;
+    h->uid = u->uid;
+    h->gid = u->gid;
+    snprintf(h->name, sizeof h->name, "uid:%lu", (unsigned long)u->uid);
+    int n = snprintf(h->path, sizeof h->path, "%s/%s", o->state_dir, h->name);
     if (n < 0 || (size_t)n >= sizeof h->path) {
         pt_log(LOG_ERR, "state_dir %s: path too long", o->state_dir);
         return PT_ERR_TOOBIG;
     }
+    /* A name that cannot be a file name never had a record of its own. */
+    if (legacy_name_ok(u->name)) {
+        n = snprintf(h->legacy_path, sizeof h->legacy_path, "%s/%s", o->state_dir, u->name);
+        if (n > 0 && (size_t)n < sizeof h->legacy_path)
+            snprintf(h->legacy, sizeof h->legacy, "%s", u->name);
+    }
     return PT_OK;
 }
 
-static pt_file_rules state_rules(gid_t gid)
+/* The primary group of the uid's first passwd entry (what getpwuid finds): the record's group
+ * whichever name of the uid writes it first. Falls back to the login name's group. */
+static gid_t uid_group(uid_t uid, gid_t fallback)
 {
-    pt_file_rules r = { .uid = 0, .check_gid = true, .gid = gid, .allowed = STATE_MODE,
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+        return res->pw_gid;
+    return fallback;
+}
+
+/* Reads and parses dirfd/name into st; a missing file is PT_ERR_NOENT (not reported). The
+ * record's group must be the login name's primary group or the uid's (two names of one uid may
+ * have different primary groups); h->gid becomes the group found. */
+static int read_record(pt_state_handle *h, pt_state *st)
+{
+    pt_file_rules r = { .uid = 0, .check_gid = false, .allowed = STATE_MODE,
                         .max_size = PT_STATE_MAX_SIZE };
-    return r;
-}
-
-static int create_initial(pt_state_handle *h)
-{
-    pt_state st;
-    char *data = NULL;
-    size_t len = 0;
-    pt_state_init(&st);
-    int rc = pt_state_format(&st, &data, &len);
-    if (rc != PT_OK)
-        return rc;
-    rc = pt_file_create_at(h->dirfd, h->name, h->path, data, len, 0, h->gid, STATE_MODE);
-    free(data);
-    return rc == PT_ERR_EXISTS ? PT_OK : rc; /* someone else made it first: fine */
-}
-
-static int lock_fd(int fd, const char *path)
-{
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            pt_log(LOG_ERR, "%s: cannot lock: %s", path, strerror(errno));
-            return PT_ERR_IO;
-        }
-    }
-    return PT_OK;
-}
-
-static void short_pause(void)
-{
-    struct timespec ts = { 0, 2 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-}
-
-#define TRY_AGAIN 1
-
-/* One attempt: open (creating when missing), lock, make sure the path still names the locked
- * file, check it and read it. TRY_AGAIN when the file changed under us. */
-static int open_attempt(pt_state_handle *h, bool last, pt_state *st)
-{
     int fd;
-    int rc = pt_file_open_raw(h->dirfd, h->name, h->path, &fd);
-    if (rc == PT_ERR_NOENT) {
-        rc = create_initial(h);
-        return rc == PT_OK ? TRY_AGAIN : rc;
-    }
+    int rc = pt_file_open_checked(h->dirfd, h->name, h->path, &r, &fd);
     if (rc != PT_OK)
         return rc;
-    rc = lock_fd(fd, h->path);
-    struct stat locked, named;
-    if (rc == PT_OK && fstat(fd, &locked) != 0) {
-        pt_log(LOG_ERR, "%s: cannot stat: %s", h->path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
         rc = PT_ERR_IO;
+    } else if (sb.st_gid != h->gid && sb.st_gid != uid_group(h->uid, h->gid)) {
+        pt_log(LOG_ERR, "%s: group is gid %lu, but must be the account's primary group, gid "
+                        "%lu; run chgrp %lu %s", h->path, (unsigned long)sb.st_gid,
+               (unsigned long)h->gid, (unsigned long)h->gid, h->path);
+        rc = PT_ERR_UNSAFE;
     }
-    if (rc == PT_OK) {
-        if (fstatat(h->dirfd, h->name, &named, AT_SYMLINK_NOFOLLOW) != 0 ||
-            named.st_dev != locked.st_dev || named.st_ino != locked.st_ino) {
-            rc = TRY_AGAIN; /* replaced or removed while we waited */
-        } else if (locked.st_nlink > 1 && !last) {
-            /* A creator without RENAME_NOREPLACE links before it unlinks its temp name. */
-            short_pause();
-            rc = TRY_AGAIN;
-        }
-    }
-    pt_file_rules r = state_rules(h->gid);
-    if (rc == PT_OK)
-        rc = pt_file_check_fd(fd, h->path, &r);
     char *data = NULL;
     size_t len = 0;
     if (rc == PT_OK)
         rc = pt_file_read_fd(fd, h->path, PT_STATE_MAX_SIZE, &data, &len);
+    close(fd);
     if (rc == PT_OK) {
+        h->gid = sb.st_gid;
+        h->gid_known = true;
         rc = pt_state_parse(data, len, h->path, st);
         free(data);
     }
-    if (rc != PT_OK) {
-        close(fd);
+    return rc;
+}
+
+/* Merges the record an earlier release kept under the login name (root:<its group> 0640), if
+ * there is one. *found tells whether there was. */
+static int merge_legacy(const pt_state_handle *h, gid_t gid, pt_state *st, bool *found)
+{
+    *found = false;
+    if (h->legacy[0] == '\0')
+        return PT_OK;
+    pt_file_rules r = { .uid = 0, .check_gid = true, .gid = gid, .allowed = STATE_MODE,
+                        .max_size = PT_STATE_MAX_SIZE };
+    char *data = NULL;
+    size_t len = 0;
+    int rc = pt_file_read_at(h->dirfd, h->legacy, h->legacy_path, &r, &data, &len);
+    if (rc == PT_ERR_NOENT)
+        return PT_OK;
+    if (rc != PT_OK)
         return rc;
+    pt_state *old = malloc(sizeof *old); /* large: off a PAM host's thread stack */
+    if (!old) {
+        free(data);
+        return PT_ERR_NOMEM;
     }
-    h->fd = fd;
-    return PT_OK;
+    rc = pt_state_parse(data, len, h->legacy_path, old);
+    free(data);
+    if (rc == PT_OK) {
+        rc = pt_state_merge(st, old);
+        *found = rc == PT_OK;
+    }
+    free(old);
+    return rc;
+}
+
+/* The record with the legacy one merged in; nothing at all is an initial state. */
+static int load(pt_state_handle *h, gid_t name_gid, pt_state *st, bool *legacy_found)
+{
+    int rc = read_record(h, st);
+    if (rc == PT_ERR_NOENT) {
+        pt_state_init(st);
+        rc = PT_OK;
+    }
+    if (rc == PT_OK)
+        rc = merge_legacy(h, name_gid, st, legacy_found);
+    return rc;
 }
 
 static int open_dir(const pt_options *o, bool create, int *dirfd)
@@ -143,26 +163,137 @@ static int open_dir(const pt_options *o, bool create, int *dirfd)
     return pt_dir_open(o->state_dir, 0, dirfd);
 }
 
+/* ---- the lock ---- */
+
+/* locks:/ must be root's and writable by nobody else (else someone could put a file of their
+ * own in place of a lock file). */
+static int check_lock_dir(int dirfd, const char *state_dir)
+{
+    struct stat sb;
+    if (fstatat(dirfd, LOCK_DIR, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        pt_log(LOG_ERR, "%s/%s: cannot stat: %s", state_dir, LOCK_DIR, strerror(errno));
+        return PT_ERR_IO;
+    }
+    if (!S_ISDIR(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 077)) {
+        pt_log(LOG_ERR, "%s/%s: must be a directory owned by root, mode 0700 (it is %s%04o, "
+                        "uid %lu); remove it and it is made again", state_dir, LOCK_DIR,
+               S_ISDIR(sb.st_mode) ? "" : "not a directory, ", (unsigned)(sb.st_mode & 07777),
+               (unsigned long)sb.st_uid);
+        return PT_ERR_UNSAFE;
+    }
+    return PT_OK;
+}
+
+static int check_lock_file(int fd, const char *path)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 077) || sb.st_nlink != 1) {
+        pt_log(LOG_ERR, "%s: the lock must be a regular file of root's, mode 0600, one link; "
+                        "remove it and it is made again", path);
+        return PT_ERR_UNSAFE;
+    }
+    return PT_OK;
+}
+
+/* Opens (creating when missing) state_dir/locks:/<uid>. One openat on the usual path. */
+static int open_lock(const pt_options *o, pt_state_handle *h, int *fd)
+{
+    char rel[64], shown[4200];
+    snprintf(rel, sizeof rel, "%s/%lu", LOCK_DIR, (unsigned long)h->uid);
+    snprintf(shown, sizeof shown, "%s/%s", o->state_dir, rel);
+    if (geteuid() != 0) {
+        pt_log(LOG_ERR, "%s: only root can update the runtime state", shown);
+        return PT_ERR_PERM;
+    }
+    int rc = PT_OK;
+    for (int tries = 0; tries < 2; tries++) {
+        *fd = openat(h->dirfd, rel, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+                                    O_NONBLOCK, LOCK_MODE);
+        if (*fd >= 0 || errno != ENOENT || tries > 0)
+            break;
+        /* The first update after an install or upgrade: make the lock directory. */
+        if (mkdirat(h->dirfd, LOCK_DIR, LOCK_DIR_MODE) != 0 && errno != EEXIST) {
+            pt_log(LOG_ERR, "%s/%s: cannot create: %s", o->state_dir, LOCK_DIR, strerror(errno));
+            return PT_ERR_IO;
+        }
+    }
+    if (*fd < 0) {
+        pt_log(LOG_ERR, "%s: cannot open the lock: %s", shown, strerror(errno));
+        return PT_ERR_IO;
+    }
+    rc = check_lock_dir(h->dirfd, o->state_dir);
+    if (rc == PT_OK)
+        rc = check_lock_file(*fd, shown);
+    if (rc != PT_OK) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+/* flock(LOCK_EX) with a bound: non-blocking tries with growing pauses (1 ms up to 20 ms) until
+ * PT_STATE_LOCK_WAIT_MS of pauses have passed. Counting the pauses rather than reading a clock
+ * keeps the bound whatever the clock does. */
+static int lock_bounded(int fd, const char *state_dir, uid_t uid)
+{
+    long waited_ms = 0, pause_ms = 1;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return PT_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            pt_log(LOG_ERR, "%s/%s/%lu: cannot lock: %s", state_dir, LOCK_DIR,
+                   (unsigned long)uid, strerror(errno));
+            return PT_ERR_IO;
+        }
+        if (waited_ms >= PT_STATE_LOCK_WAIT_MS) {
+            pt_log(LOG_ERR, "%s/%s/%lu: the runtime state of uid %lu has been locked by another "
+                            "process for %d seconds; failing closed. Only root can hold this "
+                            "lock: look for a stuck login or pam-totp (fuser -v %s/%s/%lu)",
+                   state_dir, LOCK_DIR, (unsigned long)uid, (unsigned long)uid,
+                   PT_STATE_LOCK_WAIT_MS / 1000, state_dir, LOCK_DIR, (unsigned long)uid);
+            return PT_ERR_IO;
+        }
+        struct timespec ts = { 0, pause_ms * 1000 * 1000 };
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        waited_ms += pause_ms;
+        if (pause_ms < 20)
+            pause_ms *= 2;
+    }
+}
+
+static int take_lock(const pt_options *o, pt_state_handle *h)
+{
+    int fd;
+    int rc = open_lock(o, h, &fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = lock_bounded(fd, o->state_dir, h->uid);
+    if (rc != PT_OK) {
+        close(fd);
+        return rc;
+    }
+    h->lockfd = fd;
+    return PT_OK;
+}
+
 int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle *h, pt_state *st)
 {
-    memset(h, 0, sizeof *h);
-    h->dirfd = -1;
-    h->fd = -1;
-    h->gid = u->gid;
     pt_state_init(st);
     int rc = state_names(o, u, h);
     if (rc == PT_OK)
         rc = open_dir(o, true, &h->dirfd);
-    for (int i = 0; rc == PT_OK && h->fd < 0; i++) {
-        if (i == OPEN_TRIES) {
-            pt_log(LOG_ERR, "%s: keeps changing while being opened; try again", h->path);
-            rc = PT_ERR_IO;
-            break;
-        }
-        rc = open_attempt(h, i == OPEN_TRIES - 1, st);
-        if (rc == TRY_AGAIN)
-            rc = PT_OK;
-    }
+    if (rc == PT_OK)
+        rc = take_lock(o, h);
+    bool legacy = false;
+    if (rc == PT_OK)
+        rc = load(h, u->gid, st, &legacy);
+    if (!legacy)
+        h->legacy[0] = '\0'; /* nothing to remove at commit */
     if (rc != PT_OK) {
         pt_state_close(h);
         pt_state_init(st);
@@ -172,77 +303,89 @@ int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle 
 
 int pt_state_commit(pt_state_handle *h, const pt_state *st)
 {
-    if (h->fd < 0 || h->dirfd < 0)
+    if (h->lockfd < 0 || h->dirfd < 0)
         return PT_ERR_INVAL;
     char *data = NULL;
     size_t len = 0;
     int rc = pt_state_format(st, &data, &len);
     if (rc != PT_OK)
         return rc;
-    int newfd = -1;
-    rc = pt_file_replace_locked_at(h->dirfd, h->name, h->path, data, len, 0, h->gid, STATE_MODE,
-                                   &newfd);
+    /* A new record takes the group of the uid's first passwd entry, whichever name writes it. */
+    if (!h->gid_known) {
+        h->gid = uid_group(h->uid, h->gid);
+        h->gid_known = true;
+    }
+    rc = pt_file_replace_at(h->dirfd, h->name, h->path, data, len, 0, h->gid, STATE_MODE);
     free(data);
-    if (newfd >= 0) {
-        /* The new file is ours and locked: only now let go of the old one. */
-        close(h->fd);
-        h->fd = newfd;
+    /* The earlier release's record goes only once its content is durably in the new one; a
+     * crash in between merges it again next time, which adds nothing (pt_state_merge). */
+    if (rc == PT_OK && h->legacy[0] != '\0') {
+        int r = pt_file_remove_at(h->dirfd, h->legacy, h->legacy_path);
+        if (r != PT_OK && r != PT_ERR_NOENT)
+            return r;
+        pt_log(LOG_INFO, "%s: merged into %s and removed (records are kept by uid now)",
+               h->legacy_path, h->path);
+        h->legacy[0] = '\0';
     }
     return rc;
 }
 
 void pt_state_close(pt_state_handle *h)
 {
-    if (h->fd >= 0)
-        close(h->fd);
+    if (h->lockfd >= 0)
+        close(h->lockfd);
     if (h->dirfd >= 0)
         close(h->dirfd);
-    h->fd = -1;
+    h->lockfd = -1;
     h->dirfd = -1;
 }
 
 int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st)
 {
-    pt_state_handle h;
     pt_state_init(st);
-    memset(&h, 0, sizeof h);
-    int rc = state_names(o, u, &h);
-    if (rc != PT_OK)
-        return rc;
-    int dirfd;
-    rc = open_dir(o, false, &dirfd);
+    pt_state_handle *h = malloc(sizeof *h); /* paths: off a PAM host's thread stack */
+    if (!h)
+        return PT_ERR_NOMEM;
+    int rc = state_names(o, u, h);
+    if (rc == PT_OK)
+        rc = open_dir(o, false, &h->dirfd);
+    bool legacy = false;
     if (rc == PT_ERR_NOENT)
-        return PT_OK; /* nothing recorded yet */
+        rc = PT_OK; /* no state_dir: nothing recorded yet */
+    else if (rc == PT_OK)
+        rc = load(h, u->gid, st, &legacy);
+    pt_state_close(h);
+    free(h);
     if (rc != PT_OK)
-        return rc;
-    pt_file_rules r = state_rules(u->gid);
-    char *data = NULL;
-    size_t len = 0;
-    rc = pt_file_read_at(dirfd, h.name, h.path, &r, &data, &len);
-    close(dirfd);
-    if (rc == PT_ERR_NOENT)
-        return PT_OK;
-    if (rc != PT_OK)
-        return rc;
-    rc = pt_state_parse(data, len, h.path, st);
-    free(data);
+        pt_state_init(st);
     return rc;
+}
+
+static int remove_if_there(int dirfd, const char *name, const char *path)
+{
+    int rc = pt_file_remove_at(dirfd, name, path);
+    return rc == PT_ERR_NOENT ? PT_OK : rc;
 }
 
 int pt_state_remove(const pt_options *o, const pt_user *u)
 {
-    pt_state_handle h;
-    memset(&h, 0, sizeof h);
-    int rc = state_names(o, u, &h);
-    if (rc != PT_OK)
-        return rc;
-    int dirfd;
-    rc = open_dir(o, false, &dirfd);
-    if (rc == PT_ERR_NOENT)
+    pt_state_handle *h = malloc(sizeof *h);
+    if (!h)
+        return PT_ERR_NOMEM;
+    int rc = state_names(o, u, h);
+    if (rc == PT_OK)
+        rc = open_dir(o, false, &h->dirfd);
+    if (rc == PT_ERR_NOENT) {
+        free(h);
         return PT_OK;
-    if (rc != PT_OK)
-        return rc;
-    rc = pt_file_remove_at(dirfd, h.name, h.path);
-    close(dirfd);
-    return rc == PT_ERR_NOENT ? PT_OK : rc;
+    }
+    if (rc == PT_OK)
+        rc = take_lock(o, h);
+    if (rc == PT_OK)
+        rc = remove_if_there(h->dirfd, h->name, h->path);
+    if (rc == PT_OK && h->legacy[0] != '\0')
+        rc = remove_if_there(h->dirfd, h->legacy, h->legacy_path);
+    pt_state_close(h);
+    free(h);
+    return rc;
 }

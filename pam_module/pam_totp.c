@@ -32,7 +32,7 @@ int ptm_record_first_required(ptm_ctx *m, int64_t now)
         return rc;
     /* Re-read under the lock: a concurrent login may have recorded it already. */
     if (m->state.first_required == 0) {
-        m->state.first_required = now;
+        m->state.first_required = pt_state_time(now); /* 0 means never */
         rc = pt_state_commit(&h, &m->state);
     }
     pt_state_close(&h);

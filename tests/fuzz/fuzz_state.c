@@ -29,6 +29,11 @@ static void same_state(const pt_state *a, const pt_state *b)
     FUZZ_ASSERT(memcmp(a->failures, b->failures, a->nfailures * sizeof a->failures[0]) == 0);
     FUZZ_ASSERT(a->lock_until == b->lock_until);
     FUZZ_ASSERT(a->first_required == b->first_required);
+    FUZZ_ASSERT(a->nothers == b->nothers && a->nothers <= PT_STATE_OTHERS);
+    for (unsigned i = 0; i < a->nothers; i++) {
+        FUZZ_ASSERT(strcmp(a->others[i].enrolment, b->others[i].enrolment) == 0);
+        FUZZ_ASSERT(memcmp(a->others[i].used, b->others[i].used, sizeof a->others[i].used) == 0);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -60,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&set, 0, sizeof set);
         set.count = PT_BACKUP_MAX;
         FUZZ_ASSERT(pt_state_codes_left(&st, &set) <= PT_BACKUP_MAX);
-        /* Binding to another enrolment forgets the used marks (same id: nothing changes). */
+        /* Binding to another enrolment and back keeps each one's used marks (same id: nothing
+         * changes); the result still formats. */
         const char *other = strcmp(st.enrolment, "0123456789abcdef0123456789abcdef") == 0
                                 ? "fedcba9876543210fedcba9876543210"
                                 : "0123456789abcdef0123456789abcdef";
@@ -71,7 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(pt_state_codes_left(&st, &set) == before);
         pt_state_bind(&st, other);
         FUZZ_ASSERT(strcmp(st.enrolment, other) == 0);
-        FUZZ_ASSERT(pt_state_codes_left(&st, &set) == PT_BACKUP_MAX);
+        if (same[0] != '\0') {
+            pt_state_bind(&st, same);
+            FUZZ_ASSERT(pt_state_codes_left(&st, &set) == before);
+        }
+        /* Merging what parsed into itself and into a fresh state forbids at least as much. */
+        FUZZ_ASSERT(pt_state_merge(&again, &st) == PT_OK);
+        FUZZ_ASSERT(again.nfailures <= PT_FAILURES_MAX && again.nothers <= PT_STATE_OTHERS);
+        FUZZ_ASSERT(again.last_step >= st.last_step || st.step_period != again.step_period);
+        FUZZ_ASSERT(pt_state_format(&again, &out, &outlen) == PT_OK);
+        free(out);
         pt_state_clear_failures(&st);
         FUZZ_ASSERT(st.nfailures == 0);
     }

@@ -185,6 +185,23 @@ static void test_row_locked(void **state)
     expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
     in.lock_until = NOW - 1;
     expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+
+    /* A clock before 1970: no lock (0) is no lock, not a time in the future. */
+    in.now = -3600;
+    in.lock_until = 0;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    in.lock_until = -1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    in.lock_until = 300; /* a lock recorded while the clock was wrong: still running */
+    assert_int_equal(pt_policy_decide(&o, &in).lock_left, 299);
+    /* Grace starting before 1970 records a time that is not the "never" sentinel. */
+    pt_options g = opts(PT_MFA_REQUIRED);
+    g.enrol_grace_days = 1;
+    pt_policy_input gi = IN(plain, false);
+    gi.now = -3600;
+    pt_decision d2 = pt_policy_decide(&g, &gi);
+    expect(d2, PT_DECIDE_GRACE, "grace");
+    assert_true(d2.record_first_required);
 }
 
 /* ---- who is required ---- */

@@ -201,6 +201,142 @@ static void test_bind(void **state)
     assert_int_equal(st.last_step, 1234); /* never lowered by re-enrolment */
     assert_int_equal(st.nfailures, 1);
     assert_int_equal(st.first_required, 5);
+
+    /* Back to A (a second name of the uid with an enrolment of its own): A's used codes are
+     * still used, and B's stay used for when B comes back. */
+    st.used[7] = 1;
+    pt_state_bind(&st, ID_A);
+    assert_int_equal(st.used[2] && st.used[5], 1);
+    assert_int_equal(pt_state_codes_left(&st, &set), 8);
+    assert_int_equal(st.nothers, 1);
+    char *out;
+    size_t len;
+    assert_int_equal(pt_state_format(&st, &out, &len), PT_OK);
+    assert_non_null(strstr(out, "other_used = " ID_B ":7\n"));
+    static pt_state back;
+    assert_int_equal(pt_state_parse(out, len, "t", &back), PT_OK);
+    free(out);
+    pt_state_bind(&back, ID_B);
+    assert_int_equal(back.used[7], 1);
+    assert_int_equal(pt_state_codes_left(&back, &set), 9);
+
+    /* At most PT_STATE_OTHERS other sets: the oldest goes. */
+    pt_state_init(&st);
+    char id[PT_ID_HEX + 1];
+    for (int i = 0; i < PT_STATE_OTHERS + 2; i++) {
+        snprintf(id, sizeof id, "%032x", i);
+        pt_state_bind(&st, id);
+        st.used[0] = 1;
+    }
+    assert_int_equal(st.nothers, PT_STATE_OTHERS);
+    assert_int_equal(pt_state_format(&st, &out, &len), PT_OK);
+    assert_int_equal(pt_state_parse(out, len, "t", &back), PT_OK);
+    assert_int_equal(back.nothers, PT_STATE_OTHERS);
+    free(out);
+}
+
+static void test_other_used_malformed(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "other_used = " ID_A "\n",
+        "other_used = " ID_A ":\n",
+        "other_used = " ID_A ":1;\n",
+        "other_used = " ID_A ":1;" ID_A ":2\n",
+        "other_used = " ID_B ":1\n", /* the current enrolment */
+        "other_used = " ID_A ":100\n",
+        "other_used = xyz:1\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "version = 1\nenrolment = " ID_B "\nlast_step = -1\n"
+                 "used =\nfailures =\nlock_until = 0\nfirst_required = 0\n%s", bad[i]);
+        if (pt_state_parse(text, strlen(text), "t", &st) != PT_ERR_MALFORMED)
+            fail_msg("accepted: %s", bad[i]);
+    }
+}
+
+/* Merging never allows what either side forbids, and merging twice adds nothing. */
+static void test_merge(void **state)
+{
+    (void)state;
+    static pt_state a, b;
+    pt_state_init(&a);
+    pt_state_init(&b);
+    pt_state_bind(&a, ID_A);
+    a.used[1] = 1;
+    a.last_step = 50;
+    a.failures[a.nfailures++] = 10;
+    a.failures[a.nfailures++] = 30;
+    a.first_required = 500;
+    pt_state_bind(&b, ID_A);
+    b.used[2] = 1;
+    b.last_step = 70;
+    b.failures[b.nfailures++] = 20;
+    b.failures[b.nfailures++] = 30;
+    b.lock_until = 900;
+    b.first_required = 400;
+    assert_int_equal(pt_state_merge(&a, &b), PT_OK);
+    assert_int_equal(a.used[1] && a.used[2], 1);
+    assert_int_equal(a.last_step, 70);
+    assert_int_equal(a.nfailures, 3);
+    assert_int_equal(a.failures[0], 10);
+    assert_int_equal(a.failures[2], 30);
+    assert_int_equal(a.lock_until, 900);
+    assert_int_equal(a.first_required, 400);
+    assert_int_equal(pt_state_merge(&a, &b), PT_OK);
+    assert_int_equal(a.nfailures, 3);
+    /* -1 (until an admin unlocks) beats any time; a lower last_step does not lower it. */
+    b.lock_until = -1;
+    b.last_step = 5;
+    assert_int_equal(pt_state_merge(&a, &b), PT_OK);
+    assert_int_equal(a.lock_until, -1);
+    assert_int_equal(a.last_step, 70);
+    /* Another enrolment's used codes are kept aside, and come back when it is bound. */
+    pt_state_init(&b);
+    pt_state_bind(&b, ID_B);
+    b.used[9] = 1;
+    assert_int_equal(pt_state_merge(&a, &b), PT_OK);
+    assert_string_equal(a.enrolment, ID_A);
+    pt_state_bind(&a, ID_B);
+    assert_int_equal(a.used[9], 1);
+    /* Into nothing: the other side as it is. */
+    pt_state_init(&b);
+    assert_int_equal(pt_state_merge(&b, &a), PT_OK);
+    assert_string_equal(b.enrolment, ID_B);
+    assert_int_equal(b.used[9], 1);
+    assert_int_equal(b.lock_until, -1);
+}
+
+/* A clock before 1970: a time of 0 or -1 is a sentinel ("none", "until unlocked"), never a
+ * time; nobody counts as locked, a lock still works, and what is stored still formats. */
+static void test_clock_before_1970(void **state)
+{
+    (void)state;
+    pt_options o = opts(3, 900, 600);
+    const int64_t t = -86400; /* 1969-12-31 */
+    pt_state_init(&st);
+    assert_int_equal(pt_state_lock_left(&st, t), 0);
+    assert_false(pt_state_record_failure(&st, &o, t));
+    assert_false(pt_state_record_failure(&st, &o, t + 1));
+    assert_true(pt_state_record_failure(&st, &o, t + 2));
+    assert_true(pt_state_lock_left(&st, t + 3) > 0);
+    assert_true(st.lock_until > 0);
+    char *out;
+    size_t len;
+    assert_int_equal(pt_state_format(&st, &out, &len), PT_OK);
+    free(out);
+    pt_state_clear_failures(&st);
+    assert_int_equal(pt_state_lock_left(&st, t), 0);
+    assert_int_equal(pt_state_lock_left(&st, -1), 0);
+    /* now + unlock_time landing on a sentinel must still lock. */
+    pt_options one = opts(1, 900, 600);
+    pt_state_init(&st);
+    assert_true(pt_state_record_failure(&st, &one, -600));
+    assert_true(pt_state_lock_left(&st, -600) != 0);
+    pt_state_init(&st);
+    assert_true(pt_state_record_failure(&st, &one, -601));
+    assert_true(pt_state_lock_left(&st, -601) > 0);
 }
 
 /* ---- the file ---- */
@@ -252,12 +388,14 @@ static void test_file(void **state)
     assert_int_equal(lstat(fopts.state_dir, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0711);
     assert_int_equal(sb.st_uid, 0);
-    const char *path = tfs_path("state/pt-test-user");
-    assert_int_equal(lstat(path, &sb), 0);
-    assert_int_equal(sb.st_mode & 07777, 0640);
+    /* The lock: root's, 0600, in a root-only 0700 directory; the record is made at commit. */
+    assert_int_equal(lstat(tfs_path("state/locks:"), &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0700);
+    assert_int_equal(lstat(tfs_path("state/locks:/4242"), &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0600);
     assert_int_equal(sb.st_uid, 0);
-    assert_int_equal(sb.st_gid, NOBODY);
-    assert_int_equal(sb.st_size > 0, 1); /* never an empty file */
+    const char *path = tfs_path("state/uid:4242");
+    assert_int_equal(lstat(path, &sb), -1);
     st.last_step = 777;
     memcpy(st.enrolment, ID_A, sizeof st.enrolment);
     st.used[3] = 1;
@@ -265,8 +403,9 @@ static void test_file(void **state)
     st.last_step = 778; /* a second commit under the same lock */
     assert_int_equal(pt_state_commit(&h, &st), PT_OK);
     pt_state_close(&h);
-    assert_int_equal(h.fd, -1);
+    assert_int_equal(h.lockfd, -1);
     assert_int_equal(lstat(path, &sb), 0);
+    assert_int_equal(sb.st_uid, 0);
     assert_int_equal(sb.st_mode & 07777, 0640);
     assert_int_equal(sb.st_gid, NOBODY);
     assert_int_equal(tfs_count_temps(tfs_dir), 0);
@@ -288,19 +427,20 @@ static void test_file_refused(void **state)
     need_root();
     pt_state_handle h;
     assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_OK);
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
     pt_state_close(&h);
-    const char *path = tfs_path("state/pt-test-user");
+    const char *path = tfs_path("state/uid:4242");
 
     /* Empty: damage, never a fresh start. */
     assert_int_equal(truncate(path, 0), 0);
     tfs_clear_msgs();
     assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_MALFORMED);
     assert_logged(path);
-    assert_int_equal(h.fd, -1);
+    assert_int_equal(h.lockfd, -1);
     assert_int_equal(pt_state_read(&fopts, &user, &st), PT_ERR_MALFORMED);
 
     /* Garbage. */
-    assert_int_equal(tfs_write_str("state/pt-test-user", "version = 1\nlast_step = x\n", 0640),
+    assert_int_equal(tfs_write_str("state/uid:4242", "version = 1\nlast_step = x\n", 0640),
                      0);
     assert_int_equal(chown(path, 0, NOBODY), 0);
     tfs_clear_msgs();
@@ -310,6 +450,7 @@ static void test_file_refused(void **state)
     /* Wrong mode, owner, group; a symlink. */
     assert_int_equal(pt_state_remove(&fopts, &user), PT_OK);
     assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_OK);
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
     pt_state_close(&h);
     assert_int_equal(chmod(path, 0644), 0);
     assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_UNSAFE);
@@ -331,10 +472,69 @@ static void test_file_refused(void **state)
     assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_UNSAFE);
     assert_int_equal(chmod(fopts.state_dir, 0711), 0);
 
-    /* A user name that is not a file name. */
+    /* A lock directory or lock file someone loosened: refused. */
+    assert_int_equal(chmod(tfs_path("state/locks:"), 0755), 0);
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_UNSAFE);
+    assert_int_equal(chmod(tfs_path("state/locks:"), 0700), 0);
+    assert_int_equal(chmod(tfs_path("state/locks:/4242"), 0644), 0);
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_UNSAFE);
+    assert_int_equal(chmod(tfs_path("state/locks:/4242"), 0600), 0);
+
+    /* A user name that is not a file name has no earlier record; the uid's is still used. */
     pt_user bad = user;
     snprintf(bad.name, sizeof bad.name, "..");
-    assert_int_equal(pt_state_open_locked(&fopts, &bad, &h, &st), PT_ERR_INVAL);
+    assert_int_equal(pt_state_open_locked(&fopts, &bad, &h, &st), PT_OK);
+    pt_state_close(&h);
+}
+
+/* A record of the previous release (state_dir/<name>) is honoured: merged into the uid's record
+ * under the lock, removed once the merged record is written; reading merges it too. */
+static void test_legacy(void **state)
+{
+    (void)state;
+    need_root();
+    pt_state_handle h;
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_OK);
+    memcpy(st.enrolment, ID_A, sizeof st.enrolment);
+    st.used[1] = 1;
+    st.last_step = 100;
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+    assert_int_equal(tfs_write_str("state/pt-test-user",
+                                   "version = 1\nenrolment = " ID_A "\nlast_step = 200\n"
+                                   "used = 4\nfailures = 1700000000\nlock_until = -1\n"
+                                   "first_required = 0\n", 0640), 0);
+    assert_int_equal(chown(tfs_path("state/pt-test-user"), 0, NOBODY), 0);
+
+    static pt_state back;
+    assert_int_equal(pt_state_read(&fopts, &user, &back), PT_OK);
+    assert_int_equal(back.last_step, 200);
+    assert_int_equal(back.used[1] && back.used[4], 1);
+    assert_int_equal(back.lock_until, -1);
+    struct stat sb;
+    assert_int_equal(lstat(tfs_path("state/pt-test-user"), &sb), 0); /* reading removes nothing */
+
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_OK);
+    assert_int_equal(st.last_step, 200);
+    assert_int_equal(st.lock_until, -1);
+    assert_int_equal(st.nfailures, 1);
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+    assert_int_equal(lstat(tfs_path("state/pt-test-user"), &sb), -1);
+    assert_int_equal(pt_state_read(&fopts, &user, &back), PT_OK);
+    assert_int_equal(back.lock_until, -1);
+    assert_int_equal(back.used[4], 1);
+
+    /* A damaged earlier record fails closed, naming it. */
+    assert_int_equal(tfs_write_str("state/pt-test-user", "garbage\n", 0640), 0);
+    assert_int_equal(chown(tfs_path("state/pt-test-user"), 0, NOBODY), 0);
+    tfs_clear_msgs();
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h, &st), PT_ERR_MALFORMED);
+    assert_logged("state/pt-test-user");
+    /* reset removes both. */
+    assert_int_equal(pt_state_remove(&fopts, &user), PT_OK);
+    assert_int_equal(lstat(tfs_path("state/pt-test-user"), &sb), -1);
+    assert_int_equal(lstat(tfs_path("state/uid:4242"), &sb), -1);
 }
 
 /* 20 processes each add failures under the lock; every one of them must survive. */
@@ -387,9 +587,13 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_bind),
+        cmocka_unit_test(test_other_used_malformed),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_clock_before_1970),
         cmocka_unit_test_setup_teardown(test_file, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_file_refused, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_concurrent, fsetup, fteardown),
+        cmocka_unit_test_setup_teardown(test_legacy, fsetup, fteardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (rc == 0 && geteuid() != 0)
