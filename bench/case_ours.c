@@ -52,7 +52,7 @@ int bench_ours_setup(bench_case *c, const bench_env *env)
     static const char conf_text[] = "# pam_totp benchmark: every setting is a module argument\n";
     if (bench_path(conf, sizeof(conf), "%s/pam_totp.conf", c->workdir) != 0 ||
         bench_path(state, sizeof(state), "%s/state", c->workdir) != 0 ||
-        bench_path(old, sizeof(old), "%s/%s", state, env->user->name) != 0)
+        bench_path(old, sizeof(old), "%s/uid:%lu", state, (unsigned long)env->user->uid) != 0)
         return -1;
     if (c->system_mode ? bench_path(enrol, sizeof(enrol), "%s/enrol/%%u", c->workdir) != 0
                        : bench_path(enrol, sizeof(enrol), "%%h/.pam_totp") != 0)

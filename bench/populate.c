@@ -40,7 +40,7 @@ static int write_user(const populate_args *a, pt_enrolment *tmpl, unsigned i)
     st.used[0] = 1;
     if (pt_state_format(&st, &data, &len) != PT_OK)
         return -1;
-    rc = bench_path(path, sizeof(path), "%s/state/%s", a->workdir, name);
+    rc = bench_path(path, sizeof(path), "%s/state/uid:%u", a->workdir, id);
     if (rc == 0)
         rc = bench_write_file(path, data, len, 0640, 0, (gid_t)id);
     free(data);

@@ -21,8 +21,8 @@
  * name, so it cannot meet a record of an earlier release, state_dir/<name>; such a record is
  * merged into the uid's one under the lock and then removed). Concurrent updates of one uid
  * serialise on flock() of state_dir/locks:/<uid>: root's, 0600, in a root-only 0700 directory,
- * so no other process can open it, let alone hold it; a wait for it is bounded
- * (PT_STATE_LOCK_WAIT_MS), then the caller fails closed. */
+ * so no other process can open it, let alone hold it; a wait for it is bounded: after
+ * PT_STATE_LOCK_WAIT_MS in which no holder finished an update, the caller fails closed. */
 #ifndef PT_STATE_H
 #define PT_STATE_H
 
@@ -38,8 +38,9 @@
 #define PT_STATE_MAX_SIZE (64 * 1024)
 #define PT_FAILURES_MAX 1000
 #define PT_STATE_OTHERS 8
-/* How long a login or command waits for the lock of one uid before it fails closed. The lock
- * is held only while a record is read, checked (one argon2id evaluation at most) and written. */
+/* How long a login or command waits for the lock of one uid, with no holder finishing an update
+ * meanwhile, before it fails closed. The lock is held only while a record is read, checked (one
+ * argon2id evaluation at most) and written. */
 #define PT_STATE_LOCK_WAIT_MS 5000
 
 typedef struct {

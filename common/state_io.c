@@ -235,32 +235,71 @@ static int open_lock(const pt_options *o, pt_state_handle *h, int *fd)
     return rc;
 }
 
-/* flock(LOCK_EX) with a bound: non-blocking tries with growing pauses (1 ms up to 20 ms) until
- * PT_STATE_LOCK_WAIT_MS of pauses have passed. Counting the pauses rather than reading a clock
- * keeps the bound whatever the clock does. */
-static int lock_bounded(int fd, const char *state_dir, uid_t uid)
+/* What tells that a holder finished: the record replaced (a new inode, or new times). */
+typedef struct {
+    bool there;
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime, ctime;
+} record_mark;
+
+static record_mark mark_record(const pt_state_handle *h)
 {
-    long waited_ms = 0, pause_ms = 1;
+    record_mark m;
+    struct stat sb;
+    memset(&m, 0, sizeof m);
+    if (fstatat(h->dirfd, h->name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        m.there = true;
+        m.dev = sb.st_dev;
+        m.ino = sb.st_ino;
+        m.mtime = sb.st_mtim;
+        m.ctime = sb.st_ctim;
+    }
+    return m;
+}
+
+static bool same_mark(const record_mark *a, const record_mark *b)
+{
+    return a->there == b->there && a->dev == b->dev && a->ino == b->ino &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+           a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* flock(LOCK_EX) with a bound: non-blocking tries with growing pauses (1 ms up to 20 ms). Each
+ * holder that writes the record shows progress, so a login queued behind others of the same
+ * account (one argon2id evaluation each) keeps waiting while they finish; once
+ * PT_STATE_LOCK_WAIT_MS of pauses pass with no progress, the holder is taken to be stuck and
+ * the caller fails closed. Counting pauses rather than reading a clock keeps the bound whatever
+ * the clock does. */
+static int lock_bounded(const pt_state_handle *h, int fd, const char *state_dir)
+{
+    long idle_ms = 0, pause_ms = 1;
+    record_mark seen = mark_record(h);
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return PT_OK;
         if (errno != EWOULDBLOCK && errno != EINTR) {
             pt_log(LOG_ERR, "%s/%s/%lu: cannot lock: %s", state_dir, LOCK_DIR,
-                   (unsigned long)uid, strerror(errno));
+                   (unsigned long)h->uid, strerror(errno));
             return PT_ERR_IO;
         }
-        if (waited_ms >= PT_STATE_LOCK_WAIT_MS) {
+        record_mark now = mark_record(h);
+        if (!same_mark(&now, &seen)) {
+            seen = now;
+            idle_ms = 0; /* the holder finished an update: whoever holds it now is new */
+        }
+        if (idle_ms >= PT_STATE_LOCK_WAIT_MS) {
             pt_log(LOG_ERR, "%s/%s/%lu: the runtime state of uid %lu has been locked by another "
                             "process for %d seconds; failing closed. Only root can hold this "
                             "lock: look for a stuck login or pam-totp (fuser -v %s/%s/%lu)",
-                   state_dir, LOCK_DIR, (unsigned long)uid, (unsigned long)uid,
-                   PT_STATE_LOCK_WAIT_MS / 1000, state_dir, LOCK_DIR, (unsigned long)uid);
+                   state_dir, LOCK_DIR, (unsigned long)h->uid, (unsigned long)h->uid,
+                   PT_STATE_LOCK_WAIT_MS / 1000, state_dir, LOCK_DIR, (unsigned long)h->uid);
             return PT_ERR_IO;
         }
         struct timespec ts = { 0, pause_ms * 1000 * 1000 };
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
-        waited_ms += pause_ms;
+        idle_ms += pause_ms;
         if (pause_ms < 20)
             pause_ms *= 2;
     }
@@ -272,7 +311,7 @@ static int take_lock(const pt_options *o, pt_state_handle *h)
     int rc = open_lock(o, h, &fd);
     if (rc != PT_OK)
         return rc;
-    rc = lock_bounded(fd, o->state_dir, h->uid);
+    rc = lock_bounded(h, fd, o->state_dir);
     if (rc != PT_OK) {
         close(fd);
         return rc;

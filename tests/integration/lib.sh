@@ -105,3 +105,32 @@ syslog_start() {
     for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
     fail "log sink did not start"; exit 1
 }
+
+# The sink receives datagrams asynchronously: a line a program logged may reach $T_SYSLOG a
+# moment after the program exited (long after, on a loaded machine). Never read the capture
+# right after an action; wait for what is expected with these bounded polls.
+SYSLOG_WAIT_S=30
+# syslog_wait ERE [FROM]: waits until a line after line FROM (default 0) of $T_SYSLOG matches
+# ERE; false after SYSLOG_WAIT_S seconds without one.
+syslog_wait() {
+    local ere=$1 from=${2:-0} i
+    for ((i = 0; i < SYSLOG_WAIT_S * 20; i++)); do
+        tail -n +"$((from + 1))" "$T_SYSLOG" | grep -Eq -- "$ere" && return 0
+        sleep 0.05
+    done
+    log "syslog_wait: no line matching /$ere/ after line $from within ${SYSLOG_WAIT_S} s"
+    return 1
+}
+# syslog_sync: logs a unique marker through /dev/log and waits for it. Datagrams on one socket
+# arrive in order, so everything logged before the call is then in $T_SYSLOG: use it before
+# reading the whole capture and before checking that something is NOT there.
+syslog_sync() {
+    local mark="pt-syslog-sync-$$-$RANDOM$RANDOM"
+    logger -u /dev/log -t pt-test "$mark" || { fail "logger could not write to /dev/log"; return 1; }
+    syslog_wait "$mark" || { fail "the log sink did not catch up"; return 1; }
+}
+# syslog_lines: how many lines the capture holds once everything logged so far has arrived
+# (for a later syslog_wait ERE "$(syslog_lines)", or tail -n +N).
+syslog_lines() { syslog_sync >&2 && wc -l <"$T_SYSLOG"; }
+# syslog_clear: empties the capture once everything logged so far has arrived.
+syslog_clear() { syslog_sync && : >"$T_SYSLOG"; }

@@ -14,7 +14,7 @@
 #   enrol NAME [MODULE-ARG...]     an active enrolment with $SECRET; the backup codes in $BACKUP[@]
 #   run_tok TOKEN EPOCH USER ...   run_at with PAM_AUTHTOK = TOKEN (stack starts with $SET_ITEMS_LINE)
 #   code EPOCH [ALG [DIGITS [PERIOD]]]  the TOTP code of $SECRET at EPOCH (oathtool)
-#   state_of NAME                  the user's runtime state file
+#   state_of NAME                  the user's runtime state file (kept by uid)
 
 mod_init() {
     need_root
@@ -103,7 +103,7 @@ run_tok() {
     unset PAM_AUTHTOK
 }
 
-state_of() { printf '%s/%s' "$STATE_DIR" "$1"; }
+state_of() { printf '%s/uid:%s' "$STATE_DIR" "$(id -u "$1")"; }
 
 # PAM return codes (security/_pam_types.h)
 PAM_SERVICE_ERR=3 PAM_AUTH_ERR=7 PAM_AUTHINFO_UNAVAIL=9 PAM_USER_UNKNOWN=10 PAM_CONV_ERR=19

@@ -79,17 +79,17 @@ run 1 "reset, answered no on the terminal" "$PT_TOOLS/pt-ptyrun" -t 30 -e '[y/N]
 check "still enrolled after no" test -e "$FA"
 run 0 "reset, answered yes on the terminal" "$PT_TOOLS/pt-ptyrun" -t 30 -e '[y/N]' -s yes -- env SUDO_USER="$B" "$PT_CLI" --config "$CONF" reset "$A"
 check_not "the enrolment is gone" test -e "$FA"
-check_not "the runtime state is gone" test -e "$STATE/$A"
+check_not "the runtime state is gone" test -e "$STATE/uid:$(id -u "$A")"
 run 0 "status after reset" pt status --user "$A" --json
 expect_eq "not enrolled" "$(jq_py 'd["enrolled"]' <"$OUT")" false
 run 0 "reset --yes of a user without enrolment" pt reset "$B" --yes
 check "it says there was none" grep -q "had no enrolment" "$OUT"
-check_not "$B's state (grace start) is gone" test -e "$STATE/$B"
+check_not "$B's state (grace start) is gone" test -e "$STATE/uid:$(id -u "$B")"
 run 1 "reset an unknown user" pt reset "nosuchuser$$" --yes
 run 2 "reset two users" pt reset "$A" "$B" --yes
 
 log "audit"
-sleep 0.3
+syslog_sync
 L="$T_SYSLOG"
 check "reset logged at LOG_ALERT (authpriv.alert = <81>) with the admin" \
     grep -Eq "^<81>.*pam-totp\[[0-9]+\]: event=reset user=$A via=pam-totp admin=$B uid=0 loginuid=[-0-9]+ had_enrolment=yes" "$L"

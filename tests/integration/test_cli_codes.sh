@@ -82,7 +82,7 @@ run 0 "root disables another user without a code" pt disable --user "$V"
 check_not "the file is gone" test -e "$(home_of "$V")/.pam_totp"
 
 log "audit lines in syslog"
-sleep 0.3
+syslog_sync
 L="$T_SYSLOG"
 for ev in enrol_started enrol_completed codes_regenerated disabled; do
     check "event=$ev logged" grep -q "pam-totp\[[0-9]*\]: event=$ev user=" "$L"

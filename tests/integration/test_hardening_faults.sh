@@ -36,8 +36,9 @@ fails_closed() {
     local label=$1 errtext=$2 before code rc
     T=$((T + 60))
     code=$(totp_code "$H_SECRET" "$T")
-    before=$(wc -l <"$T_SYSLOG")
+    before=$(syslog_lines)
     rc=$(h_rc "$T" "$H_USER" "$code")
+    syslog_sync
     expect_eq "$label: a valid code fails closed (PAM_AUTHINFO_UNAVAIL)" "$rc" $PAM_AUTHINFO_UNAVAIL
     local new
     new=$(tail -n +"$((before + 1))" "$T_SYSLOG")

@@ -36,7 +36,7 @@ login $PAM_AUTH_ERR "$(h_wrong_code "$H_SECRET" $((T + 30)))" "wrong"
 login $PAM_AUTH_ERR "$(h_wrong_code "$H_SECRET" $((T + 30)))" "wrong"
 login $PAM_AUTH_ERR "$(h_wrong_code "$H_SECRET" $((T + 30)))" "wrong (locks)"
 login $PAM_AUTH_ERR "$(totp_code "$H_SECRET" $((T + 30)))" "valid code while locked"
-grep -q 'event=locked' "$T_SYSLOG" || fail "the lock was not logged (the log capture is not working)"
+syslog_wait 'event=locked' || fail "the lock was not logged (the log capture is not working)"
 
 # The command, as root on the user's behalf.
 out=$(h_cli backup-codes --json --user "$H_USER")
@@ -68,7 +68,7 @@ else
     fail "enrolment at login showed no secret: $(head -c 600 "$T_DIR/enrol.out")"
 fi
 
-sleep 0.5 # let the sink write the last datagrams
+syslog_sync # everything logged so far is in the capture
 lines=$(wc -l <"$T_SYSLOG")
 check "the log captured the events ($lines lines)" grep -q 'event=login_ok' "$T_SYSLOG"
 check "the log captured failures" grep -q 'event=login_failed' "$T_SYSLOG"

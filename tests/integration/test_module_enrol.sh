@@ -169,7 +169,7 @@ check_not "system mode: the user cannot replace it" runuser -u "$U" -- sh -c ": 
 check_not "system mode: the user cannot remove it" runuser -u "$U" -- rm -f "$SF"
 expect_nomatch "system mode: the home directory was not written" "$(ls -A "$HOMEDIR")" 'pam_totp'
 
-sleep 0.3
+syslog_sync
 LOG=$(cat "$T_SYSLOG" "$T_DIR/enrol.log" "$T_DIR/sys.log" | tr -d '\r')
 expect_match "enrolment started audited" "$LOG" "event=enrol_started user=$U .*mode=home via=login"
 expect_match "enrolment completed audited" "$LOG" "SYSLOG\(5\): event=enrol_completed user=$U .*mode=home via=login codes=10"

@@ -15,7 +15,7 @@ enrol "$U"
 cp -p "$EF" "$T_DIR/good"
 t=$T0
 restore() { rm -rf "$EF"; cp -p "$T_DIR/good" "$EF"; }
-logged() { sleep 0.2; grep -F -- "$1" "$T_SYSLOG" | grep -Eq -- "$2"; }
+logged() { syslog_sync && grep -F -- "$1" "$T_SYSLOG" | grep -Eq -- "$2"; }
 
 # --- The good file works, and the state directory is created root 0711.
 [ ! -e "$STATE_DIR" ] || fail "state dir exists before the first login"
@@ -26,7 +26,7 @@ expect_eq "state file root:group 0640" "$(stat -c '%U %G %a' "$(state_of "$U")")
 
 # --- Unsafe or malformed enrolment files (home mode).
 case_enrol() { # DESCRIPTION LOG-REGEX: runs a login and expects a fail-closed refusal
-    : >"$T_SYSLOG"
+    syslog_clear
     t=$((t + 60))
     run_at $t "$U" "$(code $t)"
     expect_eq "$1: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
@@ -72,12 +72,12 @@ t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "system mode, root 0600: accepted" "$RES" success
 chown "$U:" "$SF"
-: >"$T_SYSLOG"; t=$((t + 60))
+syslog_clear; t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "system mode, owned by the user: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "system mode, owned by the user: logged" logged "$SF" "owned by uid"
 chown root:root "$SF"; chmod 0777 "$T_DIR/enrol"
-: >"$T_SYSLOG"; t=$((t + 60))
+syslog_clear; t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "system mode, world-writable directory: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "system mode, directory: logged" logged "$T_DIR/enrol" "mode 0777"
@@ -88,7 +88,7 @@ mod_service
 ST=$(state_of "$U")
 cp -p "$ST" "$T_DIR/goodstate"
 case_state() { # DESCRIPTION LOG-REGEX
-    : >"$T_SYSLOG"
+    syslog_clear
     t=$((t + 60))
     run_at $t "$U" "$(code $t)"
     expect_eq "$1: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
@@ -113,12 +113,12 @@ expect_eq "restored state: accepted again" "$RES" success
 
 # --- Unusable state directories.
 chmod 0777 "$STATE_DIR"
-: >"$T_SYSLOG"; t=$((t + 60))
+syslog_clear; t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "state dir 0777: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "state dir 0777: logged" logged "$STATE_DIR" "mode 0777"
 chmod 0711 "$STATE_DIR"; chown "$U" "$STATE_DIR"
-: >"$T_SYSLOG"; t=$((t + 60))
+syslog_clear; t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "state dir owned by a user: PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "state dir owned by a user: logged" logged "$STATE_DIR" "owned by uid"
@@ -137,7 +137,7 @@ else
     how="immutable directory"
 fi
 mod_service "state_dir=$RO"
-: >"$T_SYSLOG"; t=$((t + 60))
+syslog_clear; t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "unwritable state dir ($how): PAM_AUTHINFO_UNAVAIL" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "unwritable state dir: logged with the path" logged "$RO" "."

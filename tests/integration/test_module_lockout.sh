@@ -85,7 +85,7 @@ expect_eq "locked: a valid backup code is not even asked for" "$RES" $PAM_AUTH_E
 run_at $((t + 601)) "$U" "${BACKUP[0]}"
 expect_eq "lock over: the backup code works (it was not spent while locked)" "$RES" success
 
-sleep 0.3
+syslog_sync
 LOG=$(cat "$T_SYSLOG")
 expect_match "lock audited" "$LOG" "event=locked user=$U .*failures=3"
 expect_match "refusal while locked audited" "$LOG" "event=login_failed user=$U .*reason=locked"

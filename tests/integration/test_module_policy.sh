@@ -146,7 +146,7 @@ mod_service debug
 run_at $((t + 600)) "$U" "$(code $((t + 600)))"
 expect_eq "debug: still accepted" "$RES" success
 
-sleep 0.3
+syslog_sync
 LOG=$(cat "$T_SYSLOG")
 expect_match "debug logs the decision" "$LOG" "user $U: decision .*enrolled"
 expect_match "exempt skip audited" "$LOG" "event=exempt_skip user=$U service=pt-test reason=exempt_user"

@@ -132,7 +132,7 @@ expect_eq "exported symbols" "$(nm -D --defined-only "$PT_MODULE" | awk '$2 == "
     "pam_sm_authenticate pam_sm_setcred "
 
 # --- The audit log: events present, no code or secret anywhere.
-sleep 0.3
+syslog_sync
 LOG=$(cat "$T_SYSLOG")
 expect_match "login_ok totp logged" "$LOG" "pam_totp\(pt-test:auth\): event=login_ok user=$U service=pt-test method=totp"
 expect_match "login_ok backup with codes left logged" "$LOG" "event=login_ok user=$U .*method=backup codes_left=9"

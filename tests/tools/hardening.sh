@@ -107,8 +107,8 @@ h_login_bg() {
     ) &
 }
 
-# h_state_file USER: the runtime state's path.
-h_state_file() { printf '%s/%s' "$H_STATE_DIR" "$1"; }
+# h_state_file USER: the runtime state's path (records are kept by uid).
+h_state_file() { printf '%s/uid:%s' "$H_STATE_DIR" "$(id -u "$1")"; }
 
 # h_state_get USER KEY: a value from the state file ("" when absent).
 h_state_get() { sed -n "s/^$2 = //p" "$(h_state_file "$1")" 2>/dev/null; }
