@@ -583,12 +583,41 @@ static int walk_restart(walk_state *w)
     return check_ancestor(w->fd, "/");
 }
 
-/* name in w->fd is a symbolic link: check its owner, read it and put its target in front of
- * rest. An absolute target starts the walk again at "/". */
+/* Resolves "." and ".." in an absolute path in place ("/a/b/../c" -> "/a/c"; ".." at "/"
+ * stays at "/"). Only for a path whose directories are all real (no links), so that ".." means
+ * the parent as the kernel would take it. */
+static void normalise(char *path)
+{
+    char *out = path, *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        char *end = p + strcspn(p, "/");
+        size_t n = (size_t)(end - p);
+        if (n == 0 || (n == 1 && p[0] == '.')) {
+            /* nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+        } else {
+            *out++ = '/';
+            memmove(out, p, n);
+            out += n;
+        }
+        p = end;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+/* name in w->fd is a symbolic link: check its owner, read it and walk again from "/" along
+ * its target followed by rest. A relative target is taken from w->done, the real path of the
+ * directory holding the link (every directory walked so far is a real one). */
 static int walk_link(walk_state *w, const char *name, const char *rest)
 {
     struct stat sb;
-    char target[PATH_MAX], joined[PATH_MAX];
+    char target[PATH_MAX];
     if (++w->links > WALK_MAX_LINKS) {
         pt_log(LOG_ERR, "%s/%s: too many symbolic links", w->done, name);
         return PT_ERR_UNSAFE;
@@ -604,13 +633,31 @@ static int walk_link(walk_state *w, const char *name, const char *rest)
         return PT_ERR_IO;
     }
     target[n] = '\0';
-    int m = snprintf(joined, sizeof joined, "%s%s%s", target, rest[0] ? "/" : "", rest);
-    if (m < 0 || (size_t)m >= sizeof joined) {
-        pt_log(LOG_ERR, "%s/%s: path too long after following the link", w->done, name);
-        return PT_ERR_TOOBIG;
+    /* The target's own "." and ".." are resolved against real directories; the rest of the
+     * configured path is kept as it is (a ".." there is still refused). */
+    size_t cap = 2 * PATH_MAX + 2;
+    char *joined = malloc(cap); /* the link's path */
+    char *next = malloc(cap);   /* the new path (rest lives in w->path) */
+    if (!joined || !next) {
+        free(joined);
+        free(next);
+        return PT_ERR_NOMEM;
     }
-    memcpy(w->path, joined, (size_t)m + 1);
-    return target[0] == '/' ? walk_restart(w) : PT_OK;
+    int m = snprintf(joined, cap, "%s/%s", target[0] == '/' ? "" : w->done, target);
+    if (m >= 0 && (size_t)m < cap) {
+        normalise(joined);
+        m = snprintf(next, cap, "%s%s%s", joined, strcmp(joined, "/") == 0 ? "" : "/", rest);
+    }
+    int rc = PT_OK;
+    if (m < 0 || (size_t)m >= sizeof w->path) {
+        pt_log(LOG_ERR, "%s/%s: path too long after following the link", w->done, name);
+        rc = PT_ERR_TOOBIG;
+    } else {
+        memcpy(w->path, next, (size_t)m + 1);
+    }
+    free(joined);
+    free(next);
+    return rc == PT_OK ? walk_restart(w) : rc;
 }
 
 static bool is_link_at(int dirfd, const char *name)

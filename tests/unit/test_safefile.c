@@ -404,6 +404,12 @@ static void test_dir_parents(void **state)
     assert_int_equal(symlink("real", tfs_path("rlink")), 0);
     assert_int_equal(pt_dir_open(tfs_path("rlink/sub"), 0, &fd), PT_OK);
     close(fd);
+    assert_int_equal(mkdir(tfs_path("a"), 0755), 0);
+    assert_int_equal(symlink("../real", tfs_path("a/up")), 0); /* like /var/run -> ../run */
+    assert_int_equal(pt_dir_open(tfs_path("a/up/sub"), 0, &fd), PT_OK);
+    close(fd);
+    assert_int_equal(symlink("./../gwp", tfs_path("a/upbad")), 0);
+    assert_int_equal(pt_dir_open(tfs_path("a/upbad/sub"), 0, &fd), PT_ERR_UNSAFE);
     assert_int_equal(symlink(tfs_path("gwp"), tfs_path("badlink")), 0);
     assert_int_equal(pt_dir_open(tfs_path("badlink/sub"), 0, &fd), PT_ERR_UNSAFE);
     assert_int_equal(symlink("real", tfs_path("userlink")), 0);
