@@ -210,16 +210,19 @@ static int open_lock(const pt_options *o, pt_state_handle *h, int *fd)
         return PT_ERR_PERM;
     }
     int rc = PT_OK;
-    for (int tries = 0; tries < 2; tries++) {
-        *fd = openat(h->dirfd, rel, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-                                    O_NONBLOCK, LOCK_MODE);
-        if (*fd >= 0 || errno != ENOENT || tries > 0)
-            break;
+    const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    /* Usually there: one openat. Creating is the exception (the uid's first update), so a file
+     * system that refuses new files still lets the usual login find out what it can. */
+    *fd = openat(h->dirfd, rel, flags);
+    if (*fd < 0 && errno == ENOENT)
+        *fd = openat(h->dirfd, rel, flags | O_CREAT, LOCK_MODE);
+    if (*fd < 0 && errno == ENOENT) {
         /* The first update after an install or upgrade: make the lock directory. */
         if (mkdirat(h->dirfd, LOCK_DIR, LOCK_DIR_MODE) != 0 && errno != EEXIST) {
             pt_log(LOG_ERR, "%s/%s: cannot create: %s", o->state_dir, LOCK_DIR, strerror(errno));
             return PT_ERR_IO;
         }
+        *fd = openat(h->dirfd, rel, flags | O_CREAT, LOCK_MODE);
     }
     if (*fd < 0) {
         pt_log(LOG_ERR, "%s: cannot open the lock: %s", shown, strerror(errno));
@@ -274,6 +277,8 @@ static bool same_mark(const record_mark *a, const record_mark *b)
 static int lock_bounded(const pt_state_handle *h, int fd, const char *state_dir)
 {
     long idle_ms = 0, pause_ms = 1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return PT_OK; /* the usual case: nobody else is updating this account */
     record_mark seen = mark_record(h);
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
