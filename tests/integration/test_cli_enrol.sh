@@ -18,7 +18,7 @@ TR="$T_DIR/utf8.log"
 run 0 "enrol as $U1 on a terminal" "$PTY" -t 60 -l "$TR" -e 'code from the app: ' -x "$CODE_FROM_RUN" -- \
     runuser -u "$U1" -- env LC_ALL=C.UTF-8 "$PT_CLI" --config "$CONF" enrol
 uri=$(printed_uri "$TR")
-expect_match "the URI is printed" "$uri" '^otpauth://totp/PtCliTest:'"$U1"'%40[^?]+\?secret=[A-Z2-7]{32}&issuer=PtCliTest&algorithm=SHA1&digits=6&period=30$'
+expect_match "the URI is printed" "$uri" '^otpauth://totp/PtCliTest:'"$U1"'%40[^?]+\?secret=[A-Z2-7]{32}&issuer=PtCliTest$'
 expect_eq "the UTF-8 QR code decodes to the printed URI" "$(decode_qr utf8 "$TR")" "$uri"
 check "half blocks were drawn" grep -aq $'\xe2\x96\x88' "$TR"
 check "backup codes shown with the warning" grep -aq 'shown only' "$TR"

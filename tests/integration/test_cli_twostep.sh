@@ -18,8 +18,8 @@ uri=$(jq_py 'd["uri"]' <"$OUT")
 expires=$(jq_py 'd["expires"]' <"$OUT")
 expect_eq "exactly the fields secret, uri, expires" "$(jq_py 'sorted(d.keys())' <"$OUT")" '["expires", "secret", "uri"]'
 expect_match "secret is base32" "$secret" '^[A-Z2-7]{32}$'
-expect_eq "uri carries secret, issuer, algorithm, digits, period" "$uri" \
-    "otpauth://totp/PtCliTest:$U%40$(hostname)?secret=$secret&issuer=PtCliTest&algorithm=SHA1&digits=6&period=30"
+expect_eq "uri carries secret and issuer, no default parameters" "$uri" \
+    "otpauth://totp/PtCliTest:$U%40$(hostname)?secret=$secret&issuer=PtCliTest"
 check "expires is pending_ttl from now" test $((expires - now)) -ge 115 -a $((expires - now)) -le 125
 check "the file is pending" grep -q '^status = pending$' "$FU"
 expect_eq "the file holds that secret" "$(file_secret "$FU")" "$secret"
