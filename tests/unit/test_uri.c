@@ -54,6 +54,32 @@ static void test_defaults_left_out(void **state)
     uri_is("i", "u", "MY", PT_ALG_SHA512, 8, 4294967295u, want);
 }
 
+/* The note on settings some apps ignore: none for the defaults, else each differing setting
+ * named, the right number, within one PAM message. */
+static void test_settings_note(void **state)
+{
+    (void)state;
+    char out[512];
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA1, 6, 30, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA1, 6, 90, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "uses period 90 seconds (usual: 30). Some authenticator apps "
+                                "ignore this setting"));
+    assert_non_null(strstr(out, "proves that your app got it right."));
+    assert_null(strstr(out, "algorithm"));
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA256, 8, 30, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "uses algorithm SHA256 (usual: SHA1) and 8 digits (usual: 6). "
+                                "Some authenticator apps ignore these settings"));
+    assert_non_null(strstr(out, "got them right."));
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA512, 8, 4294967295u, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "algorithm SHA512 (usual: SHA1), 8 digits (usual: 6) and period "
+                                "4294967295 seconds (usual: 30)."));
+    assert_true(strlen(out) < 400);
+    /* Cut to the buffer, never past it. */
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA512, 8, 60, out, 10), 1);
+    assert_int_equal(strlen(out), 9);
+}
+
 static void test_awkward_text(void **state)
 {
     (void)state;
@@ -140,6 +166,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_uri),
         cmocka_unit_test(test_defaults_left_out),
+        cmocka_unit_test(test_settings_note),
         cmocka_unit_test(test_awkward_text),
         cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_refused),
