@@ -87,8 +87,16 @@ keylines=$(grep -E '^  [A-Z2-7]{1,4}( [A-Z2-7]{1,4})*$' "$OUT")
 expect_eq "the 103-symbol key is on 2 lines (80 columns assumed)" "$(printf '%s\n' "$keylines" | wc -l)" 2
 check "... each within 80 columns" test "$(printf '%s\n' "$keylines" | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
 expect_eq "... and all of the key" "$(printf '%s' "$keylines" | tr -d ' \n')" "$(file_secret "$F2")"
-rm -f "$F2"
 write_conf
+
+log "without libqrencode (loaded only to draw a code) the key and the URI still enrol"
+QRLIB=$(readlink -f /usr/lib/x86_64-linux-gnu/libqrencode.so.4)
+run 0 "enrol --begin with libqrencode hidden" unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+    sh "$QRLIB" env LC_ALL=C.UTF-8 "$PT_CLI" --config "$CONF" enrol --begin --user "$U2" --qr=utf8
+check "it says the code cannot be drawn and what to enter instead" \
+    grep -q 'The QR code cannot be drawn: libqrencode is not installed. Enter the key or the URI' "$OUT"
+check "the URI is printed" grep -q '^URI: otpauth://' "$OUT"
+rm -f "$F2"
 run 2 "--qr=bogus is a usage error" pt enrol --qr=bogus
 run 1 "a user cannot enrol another user" pt_as "$U1" enrol --user "$U2" --qr=none </dev/null
 check "the message says to run as root" grep -q 'run as root' "$ERR"
