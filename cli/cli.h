@@ -121,9 +121,20 @@ bool cli_stdin_is_tty(void);
 /* ---- qr.c ---- */
 typedef enum { CLI_QR_AUTO = 0, CLI_QR_UTF8, CLI_QR_ANSI, CLI_QR_NONE } cli_qr_mode;
 int cli_qr_parse(const char *s, cli_qr_mode *m);
-/* Draws text as a QR code; AUTO picks UTF-8 half blocks when the locale's codeset is UTF-8,
- * ANSI colours otherwise. Returns 0 or -1 (reported). */
-int cli_qr_print(FILE *f, const char *text, cli_qr_mode m);
+/* The size of the terminal f writes to (TIOCGWINSZ), in character cells; 80 x 24 when f is not
+ * a terminal or it does not say. */
+void cli_term_size(FILE *f, unsigned *cols, unsigned *rows);
+/* Draws text as a QR code, dark modules on a light field in explicit colours whatever the
+ * terminal's theme: UTF-8 half blocks (UTF8, and AUTO in a UTF-8 locale) or ANSI background
+ * colours. Only a code that fits is drawn: its width within the terminal's columns and its
+ * lines plus `after` (the lines printed after it, prompt included) within its rows; otherwise a
+ * message says what it needs and what to do (a larger window; a UTF-8 locale for ANSI). The
+ * caller shows the key and the URI before. Returns 0 drawn (or NONE), 1 did not fit, -1 cannot
+ * be drawn (said why). */
+int cli_qr_print(FILE *f, const char *text, cli_qr_mode m, unsigned after);
+/* Prints a key grouped as "ABCD EFGH ..." after indent, wrapped to the terminal's width between
+ * groups only (continuation lines get the same indent). */
+void cli_print_key(FILE *f, const char *grouped, const char *indent);
 
 /* ---- enrolment helpers (cmd_enrol.c) ---- */
 /* Generates the backup set of e (count from the options; 0 allowed) into codes. */

@@ -33,7 +33,9 @@ static void help(void)
            "  --force          replace an active enrolment\n"
            "  --code CODE      the current code for --force (else asked on the terminal)\n"
            "  --qr=MODE        utf8 (half blocks), ansi (colours) or none; default: utf8 when the\n"
-           "                   locale is UTF-8, ansi otherwise\n"
+           "                   locale is UTF-8, ansi otherwise. Dark on light whatever the\n"
+           "                   terminal's colours; a code that does not fit the terminal is not\n"
+           "                   drawn (the key and the URI always are)\n"
            "  --begin          create a pending enrolment (expires after pending_ttl seconds)\n"
            "  --verify CODE    confirm the pending enrolment with a code; prints the backup codes\n"
            "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes)\n"
@@ -72,12 +74,14 @@ static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, c
     return CLI_OK;
 }
 
-/* Shows everything needed to add the account to an app. */
+/* Shows everything needed to add the account to an app: the key and the URI first, the QR code
+ * last, so that on a small screen the code and the `after` lines printed below it (the prompt
+ * included) are what stays visible. */
 static int show_setup(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, cli_qr_mode qr,
-                      bool with_qr)
+                      unsigned after)
 {
     char b32[2 * PT_SECRET_MAX], grouped[3 * PT_SECRET_MAX], issuer[PT_TEXT_MAX],
-        label[PT_TEXT_MAX];
+        label[PT_TEXT_MAX], note[512];
     char *uri = NULL;
     int st = describe(c, u, e, &uri, b32, sizeof(b32), issuer, label);
     if (st != CLI_OK)
@@ -86,15 +90,15 @@ static int show_setup(const cli_ctx *c, const pt_user *u, const pt_enrolment *e,
         st = CLI_SYSERR;
     if (st == CLI_OK) {
         printf("Issuer:  %s\nAccount: %s\n\n", issuer, label);
-        if (with_qr && qr != CLI_QR_NONE) {
-            printf("Scan this QR code with your authenticator app:\n\n");
-            if (cli_qr_print(stdout, uri, qr) != 0)
-                printf("(the QR code cannot be drawn; enter the secret by hand)\n");
-            printf("\n");
-        }
-        printf("Or enter the secret by hand (time-based, %s, %u digits, every %u seconds):\n"
-               "  %s\n\nURI: %s\n\n",
-               pt_alg_uri_name(e->alg), e->digits, e->period, grouped, uri);
+        printf("Add the account to your authenticator app: %s this key by hand (time-based, %s, "
+               "%u digits, every %u seconds):\n",
+               qr != CLI_QR_NONE ? "scan the QR code below, or enter" : "enter",
+               pt_alg_uri_name(e->alg), e->digits, e->period);
+        cli_print_key(stdout, grouped, "  ");
+        printf("\nURI: %s\n\n", uri);
+        if (pt_uri_settings_note(e->alg, e->digits, e->period, note, sizeof(note)))
+            printf("%s\n\n", note);
+        (void)cli_qr_print(stdout, uri, qr, after);
     }
     pt_wipe(b32, sizeof(b32));
     pt_wipe(grouped, sizeof(grouped));
@@ -224,7 +228,7 @@ static int enrol_interactive(cli_ctx *c, const pt_user *u, const enrol_args *a)
     cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "interactive", NULL,
               NULL);
     printf("Setting up TOTP for %s.\n\n", u->name);
-    st = show_setup(c, u, &e, a->qr, true);
+    st = show_setup(c, u, &e, a->qr, 1); /* below the code: the prompt */
     if (st == CLI_OK)
         st = ask_code(c, &e);
     if (st == CLI_OK)
@@ -266,7 +270,7 @@ static int enrol_begin(cli_ctx *c, const pt_user *u, const enrol_args *a)
         pt_wipe(b32, sizeof(b32));
     } else {
         char t[64];
-        st = show_setup(c, u, &e, a->qr, true);
+        st = show_setup(c, u, &e, a->qr, 2); /* the line below and the shell's prompt */
         cli_time_text(e.expires, t, sizeof(t));
         if (st == CLI_OK)
             printf("Then confirm with `pam-totp enrol --verify CODE` before %s.\n", t);

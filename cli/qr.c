@@ -1,19 +1,18 @@
-/* pam-totp: the QR code on the terminal. UTF-8 half blocks come from the core (pt_qrtext, shared
- * with enrolment at login); this file adds the ANSI-colour drawing for terminals without UTF-8 and
- * the choice between them. */
-#include <errno.h>
+/* pam-totp: the QR code on the terminal. The drawing comes from the core (pt_qrtext, shared with
+ * enrolment at login); this file picks the style, measures the terminal and refuses to draw a
+ * code that would not fit: a wrapped or scrolled-off code cannot be scanned, and a user who sees
+ * a broken code does not know why. */
 #include <langinfo.h>
-#include <qrencode.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "cli.h"
+#include "pt_error.h"
 #include "qrtext.h"
-#include "totp.h"
 
-/* Background colours: black for dark modules, white for light ones; each module is two cells
- * wide so it comes out roughly square. */
-#define ANSI_DARK "\033[40m  "
-#define ANSI_LIGHT "\033[47m  "
-#define ANSI_RESET "\033[0m"
+/* Assumed when standard output is not a terminal (or says nothing): the classic screen. */
+#define DEFAULT_COLS 80
+#define DEFAULT_ROWS 24
 
 int cli_qr_parse(const char *s, cli_qr_mode *m)
 {
@@ -28,19 +27,64 @@ int cli_qr_parse(const char *s, cli_qr_mode *m)
     return 0;
 }
 
-static cli_qr_mode auto_mode(void)
+static bool utf8_locale(void)
 {
     const char *cs = nl_langinfo(CODESET);
-    return cs != NULL && strcmp(cs, "UTF-8") == 0 ? CLI_QR_UTF8 : CLI_QR_ANSI;
+    return cs != NULL && strcmp(cs, "UTF-8") == 0;
 }
 
-static int print_utf8(FILE *f, const char *text)
+void cli_term_size(FILE *f, unsigned *cols, unsigned *rows)
 {
+    struct winsize ws;
+    *cols = DEFAULT_COLS;
+    *rows = DEFAULT_ROWS;
+    if (isatty(fileno(f)) == 1 && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+        ws.ws_row > 0) {
+        *cols = ws.ws_col;
+        *rows = ws.ws_row;
+    }
+}
+
+/* Says why no code is drawn and what to do; the key and the URI were printed before. */
+static void explain_no_fit(FILE *f, const pt_qrtext *q, bool ansi, unsigned cols, unsigned rows,
+                           unsigned after)
+{
+    size_t side = q->modules + 2 * PT_QR_QUIET;
+    fprintf(f,
+            "The QR code is not shown: it needs %zu columns and %zu lines, and this terminal has "
+            "%u columns and %u lines.\n",
+            q->width, q->nlines + after, cols, rows);
+    if (ansi)
+        fprintf(f,
+                "In a UTF-8 locale (for example LC_ALL=C.UTF-8) it is drawn half as large: %zu "
+                "columns and %zu lines.\n",
+                side, (side + 1) / 2 + after);
+    fprintf(f, "Use a larger window%s and run the command again, or enter the key or the URI "
+               "shown above into the app.\n",
+            ansi ? " or a UTF-8 locale" : "");
+}
+
+int cli_qr_print(FILE *f, const char *text, cli_qr_mode m, unsigned after)
+{
+    if (m == CLI_QR_NONE)
+        return 0;
+    if (m == CLI_QR_AUTO)
+        m = utf8_locale() ? CLI_QR_UTF8 : CLI_QR_ANSI;
+    bool ansi = m == CLI_QR_ANSI;
     pt_qrtext q;
-    /* Drawn halves are the light modules: right for the usual light-on-dark terminal. */
-    if (pt_qrtext_render(text, 0, &q) != 0) {
-        cli_err("cannot encode the QR code");
+    int rc = pt_qrtext_render(text, ansi ? PT_QR_ANSI : PT_QR_HALF_COLOUR, &q);
+    if (rc != PT_OK) {
+        fprintf(f, "(The QR code cannot be drawn: %s. Enter the key or the URI shown above into "
+                   "the app.)\n",
+                rc == PT_ERR_NOENT ? "libqrencode is not installed" : pt_strerror(rc));
         return -1;
+    }
+    unsigned cols, rows;
+    cli_term_size(f, &cols, &rows);
+    if (q.width > cols || q.nlines + after > rows) {
+        explain_no_fit(f, &q, ansi, cols, rows, after);
+        pt_qrtext_free(&q);
+        return 1;
     }
     for (size_t i = 0; i < q.nlines; i++)
         fprintf(f, "%s\n", q.lines[i]);
@@ -48,42 +92,27 @@ static int print_utf8(FILE *f, const char *text)
     return 0;
 }
 
-static int dark_at(const QRcode *qr, long x, long y)
+void cli_print_key(FILE *f, const char *grouped, const char *indent)
 {
-    x -= PT_QR_QUIET;
-    y -= PT_QR_QUIET;
-    if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
-        return 0;
-    return qr->data[(size_t)y * (size_t)qr->width + (size_t)x] & 1;
-}
-
-static int print_ansi(FILE *f, const char *text)
-{
-    if (strnlen(text, PT_QR_TEXT_MAX + 1) > PT_QR_TEXT_MAX)
-        return -1;
-    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (qr == NULL) {
-        cli_err("cannot encode the QR code: %s", strerror(errno));
-        return -1;
+    unsigned cols, rows;
+    cli_term_size(f, &cols, &rows);
+    size_t used = (size_t)fprintf(f, "%s", indent);
+    size_t start = used;
+    const char *p = grouped;
+    while (*p != '\0') {
+        size_t n = strcspn(p, " ");
+        /* A group never splits: it goes to the next line when it would pass the last column. */
+        if (used > start && used + 1 + n > cols) {
+            used = (size_t)fprintf(f, "\n%s", indent) - 1;
+        } else if (used > start) {
+            fputc(' ', f);
+            used++;
+        }
+        fwrite(p, 1, n, f);
+        used += n;
+        p += n;
+        while (*p == ' ')
+            p++;
     }
-    long width = qr->width + 2 * PT_QR_QUIET;
-    for (long y = 0; y < width; y++) {
-        for (long x = 0; x < width; x++)
-            fputs(dark_at(qr, x, y) ? ANSI_DARK : ANSI_LIGHT, f);
-        fputs(ANSI_RESET "\n", f);
-    }
-    pt_wipe(qr->data, (size_t)qr->width * (size_t)qr->width); /* it encodes the secret */
-    QRcode_free(qr);
-    return 0;
-}
-
-int cli_qr_print(FILE *f, const char *text, cli_qr_mode m)
-{
-    if (m == CLI_QR_AUTO)
-        m = auto_mode();
-    switch (m) {
-    case CLI_QR_UTF8: return print_utf8(f, text);
-    case CLI_QR_ANSI: return print_ansi(f, text);
-    default: return 0;
-    }
+    fputc('\n', f);
 }

@@ -1,4 +1,4 @@
-/* QR code to UTF-8 half-block text (see qrtext.h).
+/* QR code to lines of terminal text (see qrtext.h).
  *
  * libqrencode is loaded here, on demand, rather than linked: the module is loaded by every
  * process that authenticates, and only enrolment at login draws a QR code. The header gives the
@@ -57,6 +57,11 @@ static int qr_lib_open(qr_lib *lib)
 static const char BLOCK_UPPER[] = "\xe2\x96\x80"; /* U+2580 */
 static const char BLOCK_LOWER[] = "\xe2\x96\x84"; /* U+2584 */
 static const char BLOCK_FULL[] = "\xe2\x96\x88";  /* U+2588 */
+/* ECMA-48 SGR: black on white for the half blocks; black / white backgrounds; reset. */
+static const char SGR_BLACK_ON_WHITE[] = "\033[30;47m";
+static const char SGR_BG_DARK[] = "\033[40m";
+static const char SGR_BG_LIGHT[] = "\033[47m";
+static const char SGR_RESET[] = "\033[0m";
 
 /* Is module (x, y) of the padded symbol dark? Outside the symbol is quiet zone (light). */
 static int module_dark(const QRcode *qr, long x, long y)
@@ -80,59 +85,91 @@ static const char *glyph(int upper, int lower)
     return " ";
 }
 
-/* Renders text line `row` (module rows 2*row and 2*row+1) into a fresh string. */
-static char *render_line(const QRcode *qr, size_t width, size_t row, int dark_blocks)
+static size_t put(char *line, size_t pos, const char *s)
 {
-    char *line = malloc(width * 3 + 1);
+    size_t n = strlen(s);
+    memcpy(line + pos, s, n);
+    return pos + n;
+}
+
+/* Half-block text line `row` (module rows 2*row and 2*row+1; size = modules per side, quiet
+ * zone included) into a fresh string. */
+static char *half_line(const QRcode *qr, size_t size, size_t row, pt_qr_style style)
+{
+    int colour = style == PT_QR_HALF_COLOUR;
+    char *line = malloc(size * 3 + sizeof(SGR_BLACK_ON_WHITE) + sizeof(SGR_RESET));
     if (line == NULL)
         return NULL;
-    size_t pos = 0;
+    size_t pos = colour ? put(line, 0, SGR_BLACK_ON_WHITE) : 0;
     long y = (long)row * 2;
-    for (size_t x = 0; x < width; x++) {
+    for (size_t x = 0; x < size; x++) {
         int top = module_dark(qr, (long)x, y);
-        /* A last odd row pairs with a light row of quiet zone below the symbol. */
-        int bottom = (size_t)(y + 1) < width ? module_dark(qr, (long)x, y + 1) : 0;
-        if (!dark_blocks) {
+        /* An odd last row pairs with one more light row: a little more quiet zone. */
+        int bottom = module_dark(qr, (long)x, y + 1);
+        if (!colour) {
             top = !top;
             bottom = !bottom;
         }
-        const char *g = glyph(top, bottom);
-        size_t gl = strlen(g);
-        memcpy(line + pos, g, gl);
-        pos += gl;
+        pos = put(line, pos, glyph(top, bottom));
     }
+    if (colour)
+        pos = put(line, pos, SGR_RESET);
     line[pos] = '\0';
     return line;
 }
 
-int pt_qrtext_render(const char *text, int dark_blocks, pt_qrtext *q)
+/* ANSI text line `row` (= module row): two cells per module, a colour change only where the
+ * module colour changes. */
+static char *ansi_line(const QRcode *qr, size_t size, size_t row)
+{
+    char *line = malloc(size * (sizeof(SGR_BG_LIGHT) + 1) + sizeof(SGR_RESET));
+    if (line == NULL)
+        return NULL;
+    size_t pos = 0;
+    int last = -1;
+    for (size_t x = 0; x < size; x++) {
+        int dark = module_dark(qr, (long)x, (long)row);
+        if (dark != last)
+            pos = put(line, pos, dark ? SGR_BG_DARK : SGR_BG_LIGHT);
+        last = dark;
+        pos = put(line, pos, "  ");
+    }
+    pos = put(line, pos, SGR_RESET);
+    line[pos] = '\0';
+    return line;
+}
+
+int pt_qrtext_render(const char *text, pt_qr_style style, pt_qrtext *q)
 {
     memset(q, 0, sizeof(*q));
-    if (text == NULL || text[0] == '\0' || strnlen(text, PT_QR_TEXT_MAX + 1) > PT_QR_TEXT_MAX)
+    if (text == NULL || text[0] == '\0' || strnlen(text, PT_QR_TEXT_MAX + 1) > PT_QR_TEXT_MAX ||
+        (style != PT_QR_HALF_COLOUR && style != PT_QR_HALF_PLAIN && style != PT_QR_ANSI))
         return PT_ERR_INVAL;
     qr_lib lib;
     int rc = qr_lib_open(&lib);
     if (rc != PT_OK)
         return rc;
     errno = 0;
-    QRcode *qr = lib.encode(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    /* Version 0: the smallest that holds the text. */
+    QRcode *qr = lib.encode(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
     if (qr == NULL) {
         rc = errno == ENOMEM ? PT_ERR_NOMEM : PT_ERR_INVAL;
         dlclose(lib.handle);
         return rc;
     }
-    size_t width = (size_t)qr->width + 2 * PT_QR_QUIET;
-    size_t nlines = (width + 1) / 2;
+    size_t size = (size_t)qr->width + 2 * PT_QR_QUIET;
+    size_t nlines = style == PT_QR_ANSI ? size : (size + 1) / 2;
     q->lines = calloc(nlines, sizeof(*q->lines));
     if (q->lines == NULL)
         rc = PT_ERR_NOMEM;
     for (size_t i = 0; rc == PT_OK && i < nlines; i++) {
-        q->lines[i] = render_line(qr, width, i, dark_blocks);
+        q->lines[i] = style == PT_QR_ANSI ? ansi_line(qr, size, i) : half_line(qr, size, i, style);
         if (q->lines[i] == NULL)
             rc = PT_ERR_NOMEM;
         q->nlines = i + 1;
     }
-    q->width = width;
+    q->width = style == PT_QR_ANSI ? 2 * size : size;
+    q->modules = (size_t)qr->width;
     /* The symbol encodes the secret too. */
     pt_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
     lib.release(qr);

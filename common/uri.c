@@ -74,20 +74,56 @@ char *pt_otpauth_uri(const char *issuer, const char *label, const char *secret_b
         pt_percent_encode(label, enc_label, sizeof(enc_label)) != PT_OK)
         return NULL;
 
-    static const char fmt[] = "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=%s"
-                              "&digits=%u&period=%u";
-    int len = snprintf(NULL, 0, fmt, enc_issuer, enc_label, secret_b32, enc_issuer,
-                       pt_alg_uri_name(alg), digits, period);
+    /* Parameters that only repeat the Key URI defaults (SHA1, 6 digits, 30 seconds) are left
+     * out: every app assumes them, and a shorter URI needs a smaller QR code. */
+    char extra[64] = "";
+    size_t xl = 0;
+    if (alg != PT_ALG_SHA1)
+        xl += (size_t)snprintf(extra + xl, sizeof(extra) - xl, "&algorithm=%s",
+                               pt_alg_uri_name(alg));
+    if (digits != 6)
+        xl += (size_t)snprintf(extra + xl, sizeof(extra) - xl, "&digits=%u", digits);
+    if (period != 30)
+        xl += (size_t)snprintf(extra + xl, sizeof(extra) - xl, "&period=%u", period);
+    if (xl >= sizeof(extra))
+        return NULL;
+    static const char fmt[] = "otpauth://totp/%s:%s?secret=%s&issuer=%s%s";
+    int len = snprintf(NULL, 0, fmt, enc_issuer, enc_label, secret_b32, enc_issuer, extra);
     if (len < 0)
         return NULL;
     char *uri = malloc((size_t)len + 1);
     if (uri == NULL)
         return NULL;
     if (snprintf(uri, (size_t)len + 1, fmt, enc_issuer, enc_label, secret_b32, enc_issuer,
-                 pt_alg_uri_name(alg), digits, period) != len) {
+                 extra) != len) {
         pt_wipe(uri, (size_t)len + 1);
         free(uri);
         return NULL;
     }
     return uri;
+}
+
+int pt_uri_settings_note(pt_alg alg, unsigned digits, unsigned period, char *out, size_t outsz)
+{
+    char item[3][48];
+    size_t n = 0;
+    if (out == NULL || outsz == 0)
+        return 0;
+    out[0] = '\0';
+    if (alg != PT_ALG_SHA1)
+        snprintf(item[n++], sizeof(item[0]), "algorithm %s (usual: SHA1)", pt_alg_uri_name(alg));
+    if (digits != 6)
+        snprintf(item[n++], sizeof(item[0]), "%u digits (usual: 6)", digits);
+    if (period != 30)
+        snprintf(item[n++], sizeof(item[0]), "period %u seconds (usual: 30)", period);
+    if (n == 0)
+        return 0;
+    const char *sep1 = n == 1 ? "" : n == 2 ? " and " : ", ";
+    const char *sep2 = n == 3 ? " and " : "";
+    snprintf(out, outsz,
+             "Note: this account uses %s%s%s%s%s. Some authenticator apps ignore %s and show codes "
+             "that are not accepted; the code you confirm with proves that your app got %s right.",
+             item[0], sep1, n > 1 ? item[1] : "", sep2, n > 2 ? item[2] : "",
+             n == 1 ? "this setting" : "these settings", n == 1 ? "it" : "them");
+    return 1;
 }

@@ -1,6 +1,6 @@
 /* PT_DECIDE_ENROL: enrolment inside the login conversation (enrol_at_login = yes).
  *
- *   1. intro, the otpauth URI and the QR code (UTF-8 half blocks), then "Press Enter"
+ *   1. intro, the otpauth URI and the QR code (UTF-8 half blocks) last, then "Press Enter"
  *   2. the secret grouped for manual entry, then "Verification code: " (3 tries; each refused
  *      code counts toward the lock, checked under the state lock like a login)
  *   3. the backup codes, then "Press Enter"
@@ -31,6 +31,8 @@
 #define PTM_ENROL_TRIES 3
 #define PTM_B32_MAX 128        /* base32 of PT_SECRET_MAX bytes is 103 characters */
 #define PTM_LINES_MAX 128
+#define PTM_KEY_GROUPS 8       /* groups of 4 per line when the key needs lines of its own */
+#define PTM_KEY_COLS 80        /* the key goes on lines of its own beyond this */
 
 /* What one enrolment shows; everything here is wiped at the end. */
 typedef struct {
@@ -43,7 +45,24 @@ typedef struct {
     unsigned ncodes;
     const char *lines[PTM_LINES_MAX];
     char text[8][PAM_MAX_MSG_SIZE]; /* formatted lines of text */
+    char note[PAM_MAX_MSG_SIZE];    /* settings some apps ignore, or empty */
+    bool qr_colour;                 /* the code has explicit colours */
 } enrol_session;
+
+/* Does the conversation reach a terminal that interprets colour escapes? A login on a terminal
+ * device (login, su, sudo) sets PAM_TTY to its name ("/dev/pts/0", "tty1") and prints the
+ * messages as they are. sshd sets "ssh", and the OpenSSH client shows control characters in
+ * keyboard-interactive text as octal escapes ("\033[30;47m" as text), which would break the
+ * code; graphical greeters set a display (":0"). Only the first kind gets explicit colours. */
+static bool colour_client(ptm_ctx *m)
+{
+    const void *item = NULL;
+    if (pam_get_item(m->pamh, PAM_TTY, &item) != PAM_SUCCESS || item == NULL)
+        return false;
+    const char *tty = item;
+    return strncmp(tty, "/dev/", 5) == 0 || strncmp(tty, "tty", 3) == 0 ||
+           strncmp(tty, "pts/", 4) == 0 || strcmp(tty, "console") == 0;
+}
 
 static void session_wipe(enrol_session *s)
 {
@@ -71,15 +90,19 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.alg, s->e.digits, s->e.period);
     if (s->uri == NULL)
         return PT_ERR_NOMEM;
+    (void)pt_uri_settings_note(s->e.alg, s->e.digits, s->e.period, s->note, sizeof(s->note));
     /* Without a QR code (libqrencode not loadable, already logged) the link and the key still
-     * let the user enrol: carry on with s->qr empty. */
-    rc = pt_qrtext_render(s->uri, 0, &s->qr);
+     * let the user enrol: carry on with s->qr empty. Smallest code (qrtext.h): it must fit a
+     * screen of unknown size. */
+    s->qr_colour = colour_client(m);
+    rc = pt_qrtext_render(s->uri, s->qr_colour ? PT_QR_HALF_COLOUR : PT_QR_HALF_PLAIN, &s->qr);
     return rc == PT_ERR_NOMEM ? rc : PT_OK;
 }
 
-/* Block 1: what is happening, the URI and the QR code. The QR code must arrive in one
- * conversation call: a prompt in the middle of it would break it on the client's screen. A very
- * long URI (long issuer or label) makes a code too large for that; the key is then typed. */
+/* Block 1: what is happening, the URI and the QR code, last so that it stays on screen with the
+ * prompt. The QR code must arrive in one conversation call: a prompt in the middle of it would
+ * break it on the client's screen. A very long URI (long issuer or label) makes a code too large
+ * for that; the key is then typed. */
 static int show_qr(ptm_ctx *m, enrol_session *s)
 {
     size_t n = 0;
@@ -88,7 +111,12 @@ static int show_qr(ptm_ctx *m, enrol_session *s)
                     "Microsoft Authenticator, Authy, 1Password, Bitwarden, KeePassXC...),";
     s->lines[n++] = "or open this link on the device that runs the app:";
     s->lines[n++] = s->uri;
+    if (s->note[0] != '\0')
+        s->lines[n++] = s->note;
     size_t intro = n;
+    if (s->qr.nlines > 0 && !s->qr_colour)
+        s->lines[n++] = "(The code is drawn in your terminal's colours: on a light background "
+                        "it may not scan; then type the key shown next.)";
     for (size_t i = 0; i < s->qr.nlines && n < PTM_LINES_MAX; i++)
         s->lines[n++] = s->qr.lines[i];
     if (s->qr.nlines == 0 || n == PTM_LINES_MAX ||
@@ -109,18 +137,46 @@ static int show_qr(ptm_ctx *m, enrol_session *s)
     return rc;
 }
 
+/* The grouped key as lines of PTM_KEY_GROUPS groups, indented, into s->text[3..] and s->lines
+ * from n; returns the new n. */
+static size_t key_lines(enrol_session *s, size_t n)
+{
+    const char *p = s->grouped;
+    for (size_t t = 3; *p != '\0' && t < sizeof(s->text) / sizeof(s->text[0]); t++) {
+        size_t len = 0, groups = 0;
+        while (p[len] != '\0' && groups < PTM_KEY_GROUPS) {
+            len += strcspn(p + len, " ");
+            groups++;
+            if (groups < PTM_KEY_GROUPS && p[len] == ' ')
+                len++;
+        }
+        snprintf(s->text[t], sizeof(s->text[t]), "  %.*s", (int)len, p);
+        s->lines[n++] = s->text[t];
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
 /* Block 2, then the code prompt: manual entry details; on a retry, why. */
 static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result last,
                     char **answer)
 {
     size_t n = 0;
     if (attempt == 0) {
-        snprintf(s->text[0], sizeof(s->text[0]), "Or type this key into the app by hand: %s",
-                 s->grouped);
+        static const char lead[] = "Or type this key into the app by hand: ";
+        if (sizeof(lead) - 1 + strlen(s->grouped) <= PTM_KEY_COLS) {
+            snprintf(s->text[0], sizeof(s->text[0]), "%s%s", lead, s->grouped);
+            s->lines[n++] = s->text[0];
+        } else {
+            /* A long key on lines of its own, split between groups only. */
+            s->lines[n++] = "Or type this key into the app by hand:";
+            n = key_lines(s, n);
+        }
         snprintf(s->text[1], sizeof(s->text[1]),
                  "(time-based, %s, %u digits, every %u seconds)", pt_alg_uri_name(s->e.alg),
                  s->e.digits, s->e.period);
-        s->lines[n++] = s->text[0];
         s->lines[n++] = s->text[1];
         s->lines[n++] = "Then type the code the app shows, to confirm.";
     } else if (last == PT_ANSWER_REPLAY) {

@@ -65,8 +65,9 @@ printf 'auth required pam_deny.so\n' >"$PAMD/other"
 # login USER ANSWER...: one authentication through real libpam; exit status = PAM result.
 login() { "$PT_TOOLS/pt-pam_harness" --confdir "$PAMD" --service ptcli "$@" >"$T_DIR/login.out" 2>&1; }
 
-# The QR code in a transcript, decoded by zbarimg (MODE: utf8 or ansi).
-decode_qr() { "$PT_TOOLS/pt-qr2pbm" "$1" <"$2" | zbarimg --nodbus --raw -q - 2>/dev/null | tr -d '\r'; }
+# The QR code in a transcript, decoded by zbarimg (MODE: utf8 or ansi) as a terminal with light
+# text on a dark background shows it, or with --light-terminal dark on light.
+decode_qr() { "$PT_TOOLS/pt-qr2pbm" "$1" ${3:+"$3"} <"$2" | zbarimg --nodbus --raw -q - 2>/dev/null | tr -d '\r'; }
 # The URI printed as text ("URI: otpauth://...") in a transcript.
 printed_uri() { grep -a '^URI: ' "$1" | head -1 | sed 's/^URI: //' | tr -d '\r'; }
 # login_at EPOCH USER ANSWER...: the same with the module's clock at EPOCH (faketime).

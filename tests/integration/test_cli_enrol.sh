@@ -18,8 +18,13 @@ TR="$T_DIR/utf8.log"
 run 0 "enrol as $U1 on a terminal" "$PTY" -t 60 -l "$TR" -e 'code from the app: ' -x "$CODE_FROM_RUN" -- \
     runuser -u "$U1" -- env LC_ALL=C.UTF-8 "$PT_CLI" --config "$CONF" enrol
 uri=$(printed_uri "$TR")
-expect_match "the URI is printed" "$uri" '^otpauth://totp/PtCliTest:'"$U1"'%40[^?]+\?secret=[A-Z2-7]{32}&issuer=PtCliTest&algorithm=SHA1&digits=6&period=30$'
-expect_eq "the UTF-8 QR code decodes to the printed URI" "$(decode_qr utf8 "$TR")" "$uri"
+expect_match "the URI is printed" "$uri" '^otpauth://totp/PtCliTest:'"$U1"'%40[^?]+\?secret=[A-Z2-7]{32}&issuer=PtCliTest$'
+expect_eq "the UTF-8 QR code decodes to the printed URI (dark terminal)" "$(decode_qr utf8 "$TR")" "$uri"
+expect_eq "the UTF-8 QR code decodes to the printed URI (light terminal)" "$(decode_qr utf8 "$TR" --light-terminal)" "$uri"
+check "it is drawn black on white" grep -aq $'\033\\[30;47m' "$TR"
+expect_match "the QR code is last, right before the prompt" \
+    "$(tr -d '\r' <"$TR" | grep -a -A1 $'\033\\[0m$' | tail -1)" '^Enter the 6-digit code from the app: '
+check_not "defaults: no note about settings some apps ignore" grep -aq 'apps ignore' "$TR"
 check "half blocks were drawn" grep -aq $'\xe2\x96\x88' "$TR"
 check "backup codes shown with the warning" grep -aq 'shown only' "$TR"
 expect_eq "ten backup codes printed" "$(grep -a -cE '^ +[0-9]+\. [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}' "$TR")" 10
@@ -56,7 +61,8 @@ for how in explicit auto; do
     run 0 "enrol --user $U2 ($how ANSI)" "$PTY" -t 60 -l "$TR" -e 'code from the app: ' -x "$CODE_FROM_RUN" -- \
         env LC_ALL=C "$PT_CLI" --config "$CONF" enrol --user "$U2" "${args[@]}"
     check "ANSI colours were drawn ($how)" grep -aq $'\033\\[47m' "$TR"
-    expect_eq "the ANSI QR code decodes to the printed URI ($how)" "$(decode_qr ansi "$TR")" "$(printed_uri "$TR")"
+    expect_eq "the ANSI QR code decodes to the printed URI ($how, dark terminal)" "$(decode_qr ansi "$TR")" "$(printed_uri "$TR")"
+    expect_eq "the ANSI QR code decodes to the printed URI ($how, light terminal)" "$(decode_qr ansi "$TR" --light-terminal)" "$(printed_uri "$TR")"
 done
 F2="$(home_of "$U2")/.pam_totp"
 expect_eq "root wrote the file owned by the user" "$(stat -c '%U %a' "$F2")" "$U2 600"
@@ -71,6 +77,26 @@ check "the message mentions the phone's clock" grep -aq "clock" "$TR"
 check_not "no enrolment after three wrong codes" test -e "$F2"
 run 1 "end of input at the prompt" pt enrol --user "$U2" --qr=none </dev/null
 check_not "no enrolment after no input" test -e "$F2"
+log "settings some apps ignore are named; a long key wraps between groups"
+write_conf "algorithm = sha512" "digits = 8" "period = 60"
+run 0 "enrol --begin with SHA512, 8 digits, 60 seconds" pt enrol --begin --user "$U2" --qr=none
+expect_match "the URI carries the three settings" "$(printed_uri "$OUT")" '&algorithm=SHA512&digits=8&period=60$'
+check "the note names each setting" grep -q 'algorithm SHA512 (usual: SHA1), 8 digits (usual: 6) and period 60 seconds (usual: 30)\. Some authenticator apps ignore these settings' "$OUT"
+check "... and says the confirmation code proves the app got them right" grep -q 'the code you confirm with proves that your app got them right' "$OUT"
+keylines=$(grep -E '^  [A-Z2-7]{1,4}( [A-Z2-7]{1,4})*$' "$OUT")
+expect_eq "the 103-symbol key is on 2 lines (80 columns assumed)" "$(printf '%s\n' "$keylines" | wc -l)" 2
+check "... each within 80 columns" test "$(printf '%s\n' "$keylines" | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80
+expect_eq "... and all of the key" "$(printf '%s' "$keylines" | tr -d ' \n')" "$(file_secret "$F2")"
+write_conf
+
+log "without libqrencode (loaded only to draw a code) the key and the URI still enrol"
+QRLIB=$(readlink -f /usr/lib/x86_64-linux-gnu/libqrencode.so.4)
+run 0 "enrol --begin with libqrencode hidden" unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+    sh "$QRLIB" env LC_ALL=C.UTF-8 "$PT_CLI" --config "$CONF" enrol --begin --user "$U2" --qr=utf8
+check "it says the code cannot be drawn and what to enter instead" \
+    grep -q 'The QR code cannot be drawn: libqrencode is not installed. Enter the key or the URI' "$OUT"
+check "the URI is printed" grep -q '^URI: otpauth://' "$OUT"
+rm -f "$F2"
 run 2 "--qr=bogus is a usage error" pt enrol --qr=bogus
 run 1 "a user cannot enrol another user" pt_as "$U1" enrol --user "$U2" --qr=none </dev/null
 check "the message says to run as root" grep -q 'run as root' "$ERR"

@@ -50,10 +50,28 @@ expect_eq "abandoned at the first prompt: conversation error" "$RC" $PAM_CONV_ER
 check "abandoned: no enrolment file" test ! -e "$EF"
 expect_match "intro says MFA is required and not set up" "$OUT" 'required for this account and is not set up yet'
 URI=$(printf '%s\n' "$OUT" | grep -o 'otpauth://totp/[^ ]*' | head -1)
-expect_match "otpauth URI shown with issuer, algorithm, digits, period" "$URI" \
-    '^otpauth://totp/Example%20Corp:pttest-[0-9]+%40[^?]+\?secret=[A-Z2-7]{32}&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30$'
+expect_match "otpauth URI shown with issuer, no default parameters" "$URI" \
+    '^otpauth://totp/Example%20Corp:pttest-[0-9]+%40[^?]+\?secret=[A-Z2-7]{32}&issuer=Example%20Corp$'
 QR=$(printf '%s\n' "$OUT" | sed 's/^INFO: //' | "$PT_TOOLS/pt-qr2pbm" utf8 | zbarimg --nodbus --raw -q - || true)
-expect_eq "QR code in the conversation decodes to the URI" "$QR" "$URI"
+expect_eq "no terminal named (as over ssh): the plain QR code decodes on a dark terminal" "$QR" "$URI"
+expect_nomatch "no terminal named: no escape sequences (ssh would show them as text)" "$OUT" $'\033'
+expect_match "no terminal named: says the code is in the terminal's colours, and what else to do" "$OUT" \
+    "drawn in your terminal's colours: on a light background it may not scan; then type the key"
+expect_match "defaults: no note about settings apps ignore" "$(printf '%s' "$OUT" | grep -c 'apps ignore')" '^0$'
+# A login on a terminal device (login, su, sudo name it in PAM_TTY): explicit colours, dark on
+# light, so the same code decodes on a dark and on a light terminal (zbarimg inverts nothing).
+RC=0
+OUT=$("$H" --confdir "$T_DIR/svc" --tty /dev/pts/9 "$U") || RC=$?
+URI=$(printf '%s\n' "$OUT" | grep -o 'otpauth://totp/[^ ]*' | head -1)
+expect_match "on a terminal: the QR lines set black on white" "$OUT" $'\033\\[30;47m'
+for theme in "" --light-terminal; do
+    QR=$(printf '%s\n' "$OUT" | sed 's/^INFO: //' | "$PT_TOOLS/pt-qr2pbm" utf8 $theme | zbarimg --nodbus --raw -q - || true)
+    expect_eq "on a terminal: the QR code decodes to the URI (terminal: ${theme:-dark})" "$QR" "$URI"
+done
+nqr=$(printf '%s\n' "$OUT" | grep -c $'\033\\[30;47m')
+check "on a terminal: the QR code ($nqr lines) and the prompt fit 24 lines" test "$nqr" -le 23
+expect_match "on a terminal: the QR code is the last thing before the prompt" \
+    "$(printf '%s\n' "$OUT" | grep -B1 '^PROMPT_ECHO_ON: Press Enter when you have scanned' | head -1)" $'\033\\[0m$'
 # Every message <= PAM_MAX_MSG_SIZE - 1 bytes, and the messages before the first prompt fit in
 # one call (<= PAM_MAX_NUM_MSG - 1).
 sizes=$(printf '%s\n' "$OUT" | awk '/^(INFO|ERROR|PROMPT_ECHO_ON|PROMPT_ECHO_OFF|RESULT): /{ if (n) print n; n = length($0) - index($0, ": ") - 1; next } { n += length($0) + 1 } END { if (n) print n }' LC_ALL=C)
@@ -64,8 +82,10 @@ expect_match "each block ends with a prompt" "$OUT" 'PROMPT_ECHO_ON: Press Enter
 
 # A very long issuer makes the QR code too large for one conversation call: the URI and the key
 # are shown without it, still within PAM's limits; a moderately long one still gets a QR code.
-LONG=$(printf 'Issuer%.0s' $(seq 40))
-mod_conf "mfa = required" "enrol_at_login = yes" "issuer = $LONG" "state_dir = $STATE_DIR"
+# (Spaces are percent-encoded to three bytes: with the long label this URI is over 1200
+# characters, too much even at error correction level L.)
+LONG="$(printf 'Issuer %.0s' $(seq 35))End"
+mod_conf "mfa = required" "enrol_at_login = yes" "issuer = $LONG" "label = %u $(printf 'Label %.0s' $(seq 30))End" "state_dir = $STATE_DIR"
 RC=0
 OUT=$("$H" --confdir "$T_DIR/svc" "$U") || RC=$?
 expect_match "huge URI: no QR, told to type the key" "$OUT" 'QR code for this link is too large to show here'
@@ -75,10 +95,16 @@ check "huge URI: messages before the first prompt fit one call ($nmsg)" test "$n
 MID=$(printf 'Example%.0s' $(seq 8))
 mod_conf "mfa = required" "enrol_at_login = yes" "issuer = $MID" "algorithm = sha512" "state_dir = $STATE_DIR"
 RC=0
-OUT=$("$H" --confdir "$T_DIR/svc" "$U") || RC=$?
+OUT=$("$H" --confdir "$T_DIR/svc" "$U" "") || RC=$?
 URI=$(printf '%s\n' "$OUT" | grep -o 'otpauth://totp/[^ ]*' | head -1)
 QR=$(printf '%s\n' "$OUT" | sed 's/^INFO: //' | "$PT_TOOLS/pt-qr2pbm" utf8 | zbarimg --nodbus --raw -q - || true)
 expect_eq "long issuer and sha512 key: QR code still shown and decodes" "$QR" "$URI"
+expect_match "sha512: the URI names the algorithm, and only it" "$URI" '&algorithm=SHA512$'
+expect_match "sha512: enrolment says some apps ignore the algorithm and the code proves it" "$OUT" \
+    'algorithm SHA512 \(usual: SHA1\)\. Some authenticator apps ignore this setting .* proves that your app got it right'
+expect_match "sha512: the long key is on lines of its own, split between groups" \
+    "$(printf '%s\n' "$OUT" | grep -A4 'by hand:$' | tail -n +2 | tr '\n' '|')" \
+    '^(  [A-Z2-7]{4}( [A-Z2-7]{4}){7}\|){3}  [A-Z2-7]{1,4}( [A-Z2-7]{1,4}){0,7}\|'
 nmsg=$(printf '%s\n' "$OUT" | awk '/^PROMPT/{exit} /^INFO: /{n++} END{print n+0}')
 check "long issuer: messages before the first prompt fit one call ($nmsg)" test "$nmsg" -le 31
 mod_conf "mfa = required" "enrol_at_login = yes" "issuer = Example Corp" "state_dir = $STATE_DIR" "window = 2"

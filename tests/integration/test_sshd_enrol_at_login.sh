@@ -31,6 +31,11 @@ expect_match "the conversation showed an otpauth URI with the issuer" "$uri" '^o
 secret=$(printf '%s' "$uri" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 expect_match "the URI carries a base32 secret" "$secret" '^[A-Z2-7]{32,}$'
 expect_match "the QR code was drawn with half blocks" "$all" '(▀|▄|█)'
+# sshd names no terminal (PAM_TTY "ssh"), and the client would show control characters as text
+# ("\033[30;47m"): the code comes without colour escapes.
+expect_nomatch "no escape sequence reached the ssh client, raw or shown as text" "$all" $'\033|\\\\033'
+expect_eq "the code the ssh client showed decodes to the URI on a dark terminal" \
+    "$(printf '%s\n' "$all" | "$PT_TOOLS/pt-qr2pbm" utf8 | zbarimg --nodbus --raw -q - 2>/dev/null)" "$uri"
 grouped=$(printf '%s' "$secret" | sed 's/.\{4\}/& /g; s/ $//')
 expect_match "the secret was shown grouped for manual entry" "$all" "${grouped:0:9}"
 mapfile -t codes < <(printf '%s' "$all" | grep -aoE '\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b' | sort -u)

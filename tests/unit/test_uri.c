@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,57 @@ static void test_known_uri(void **state)
 {
     (void)state;
     uri_is("Example", "alice@host", "JBSWY3DPEHPK3PXP", PT_ALG_SHA1, 6, 30,
-           "otpauth://totp/Example:alice%40host?secret=JBSWY3DPEHPK3PXP&issuer=Example"
-           "&algorithm=SHA1&digits=6&period=30");
+           "otpauth://totp/Example:alice%40host?secret=JBSWY3DPEHPK3PXP&issuer=Example");
     uri_is("bastion.example.org", "root", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", PT_ALG_SHA256, 8,
            60,
            "otpauth://totp/bastion.example.org:root?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
            "&issuer=bastion.example.org&algorithm=SHA256&digits=8&period=60");
     uri_is("x", "y", "MY", PT_ALG_SHA512, 6, 15,
-           "otpauth://totp/x:y?secret=MY&issuer=x&algorithm=SHA512&digits=6&period=15");
+           "otpauth://totp/x:y?secret=MY&issuer=x&algorithm=SHA512&period=15");
+}
+
+/* Only the settings that differ from the Key URI defaults (SHA1, 6, 30) are written: each one
+ * alone, and in the fixed order algorithm, digits, period. */
+static void test_defaults_left_out(void **state)
+{
+    (void)state;
+    const char *base = "otpauth://totp/i:u?secret=MY&issuer=i";
+    char want[128];
+    uri_is("i", "u", "MY", PT_ALG_SHA1, 6, 30, base);
+    snprintf(want, sizeof(want), "%s&algorithm=SHA256", base);
+    uri_is("i", "u", "MY", PT_ALG_SHA256, 6, 30, want);
+    snprintf(want, sizeof(want), "%s&digits=8", base);
+    uri_is("i", "u", "MY", PT_ALG_SHA1, 8, 30, want);
+    snprintf(want, sizeof(want), "%s&period=60", base);
+    uri_is("i", "u", "MY", PT_ALG_SHA1, 6, 60, want);
+    snprintf(want, sizeof(want), "%s&algorithm=SHA512&digits=8&period=4294967295", base);
+    uri_is("i", "u", "MY", PT_ALG_SHA512, 8, 4294967295u, want);
+}
+
+/* The note on settings some apps ignore: none for the defaults, else each differing setting
+ * named, the right number, within one PAM message. */
+static void test_settings_note(void **state)
+{
+    (void)state;
+    char out[512];
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA1, 6, 30, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA1, 6, 90, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "uses period 90 seconds (usual: 30). Some authenticator apps "
+                                "ignore this setting"));
+    assert_non_null(strstr(out, "proves that your app got it right."));
+    assert_null(strstr(out, "algorithm"));
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA256, 8, 30, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "uses algorithm SHA256 (usual: SHA1) and 8 digits (usual: 6). "
+                                "Some authenticator apps ignore these settings"));
+    assert_non_null(strstr(out, "got them right."));
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA512, 8, 4294967295u, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "algorithm SHA512 (usual: SHA1), 8 digits (usual: 6) and period "
+                                "4294967295 seconds (usual: 30)."));
+    assert_true(strlen(out) < 400);
+    /* Cut to the buffer, never past it. */
+    assert_int_equal(pt_uri_settings_note(PT_ALG_SHA512, 8, 60, out, 10), 1);
+    assert_int_equal(strlen(out), 9);
 }
 
 static void test_awkward_text(void **state)
@@ -42,11 +86,10 @@ static void test_awkward_text(void **state)
     uri_is("ACME Corp: Ops", "bob smith@db-01.example.com", "JBSWY3DPEHPK3PXP", PT_ALG_SHA1, 6,
            30,
            "otpauth://totp/ACME%20Corp%3A%20Ops:bob%20smith%40db-01.example.com"
-           "?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Corp%3A%20Ops&algorithm=SHA1&digits=6"
-           "&period=30");
+           "?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Corp%3A%20Ops");
     uri_is("Zürich", "a/b?c&d=e%f#g+h", "JBSWY3DPEHPK3PXP", PT_ALG_SHA1, 6, 30,
            "otpauth://totp/Z%C3%BCrich:a%2Fb%3Fc%26d%3De%25f%23g%2Bh"
-           "?secret=JBSWY3DPEHPK3PXP&issuer=Z%C3%BCrich&algorithm=SHA1&digits=6&period=30");
+           "?secret=JBSWY3DPEHPK3PXP&issuer=Z%C3%BCrich");
 }
 
 static void test_percent_encode(void **state)
@@ -106,8 +149,7 @@ static void test_refused(void **state)
     memset(longtext, ' ', 256);
     uri = pt_otpauth_uri(longtext, longtext, s, PT_ALG_SHA1, 6, 30);
     assert_non_null(uri);
-    assert_int_equal(strlen(uri), strlen("otpauth://totp/:?secret=&issuer=&algorithm=SHA1"
-                                         "&digits=6&period=30") +
+    assert_int_equal(strlen(uri), strlen("otpauth://totp/:?secret=&issuer=") +
                                       3 * 256 * 3 + strlen(s));
     free(uri);
     /* The longest secret we generate (64 bytes: 103 symbols) fits. */
@@ -123,6 +165,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_uri),
+        cmocka_unit_test(test_defaults_left_out),
+        cmocka_unit_test(test_settings_note),
         cmocka_unit_test(test_awkward_text),
         cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_refused),
