@@ -9,6 +9,7 @@
 #include "config.h"
 #include "enrolment.h"
 #include "log.h"
+#include "policy.h"
 #include "state.h"
 #include "user.h"
 
@@ -28,6 +29,8 @@ typedef struct {
     bool root;               /* effective uid 0: may act on anyone */
     const char *verb;        /* the subcommand, for messages */
     bool quiet;              /* cli_view_user: no messages (list, system accounts) */
+    pt_group_policy gp;      /* the configured groups as gids, resolved on first use */
+    bool gp_loaded;
 } cli_ctx;
 
 /* A subcommand: argv[0] is its name; returns an exit status. */

@@ -39,7 +39,7 @@ int ptm_record_first_required(ptm_ctx *m, int64_t now)
     return rc;
 }
 
-static int lookup_user(ptm_ctx *m)
+int ptm_lookup_user(ptm_ctx *m, bool quiet)
 {
     const char *name = NULL;
     int rc = pam_get_user(m->pamh, &name, NULL);
@@ -49,23 +49,34 @@ static int lookup_user(ptm_ctx *m)
         return PAM_USER_UNKNOWN;
     struct passwd *pw = pam_modutil_getpwnam(m->pamh, name);
     if (pw == NULL) {
-        pt_log(LOG_NOTICE, "no account named \"%s\"", name);
+        /* The typed name is not logged, as pam_unix does: it may be a password typed into the
+         * name prompt, and it is text of the client's choosing (pam_totp(8), LOGGING). */
+        if (!quiet)
+            pt_log(LOG_NOTICE, "authentication for an unknown user name (name not logged)");
         return PAM_USER_UNKNOWN;
     }
-    /* The gids are needed to act as the user; group names only when the policy names groups
-     * (resolving them costs a group-database lookup per group on every login). */
+    /* The gids are needed to act as the user and to decide group policy by gid. */
     rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
                                  pw->pw_shell);
-    if (rc == PT_OK && pt_policy_uses_groups(&m->opt))
-        rc = pt_user_load_group_names(&m->user);
-    if (rc != PT_OK)
-        pt_user_free(&m->user);
+    if (rc == PT_OK && pt_policy_uses_groups(&m->opt)) {
+        rc = pt_group_policy_resolve(&m->opt, &m->gp);
+        if (rc != PT_OK)
+            pt_user_free(&m->user);
+    }
     if (rc == PT_ERR_NOMEM)
         return PAM_BUF_ERR;
+    if (rc == PT_ERR_IO)
+        return PAM_AUTHINFO_UNAVAIL; /* the group database could not be read: fail closed */
     if (rc != PT_OK)
         return PAM_USER_UNKNOWN;
     m->have_user = true;
     return PAM_SUCCESS;
+}
+
+bool ptm_exempt(ptm_ctx *m, const char **why)
+{
+    return pt_policy_exempt(&m->opt, &m->gp, m->user.name, m->user.gids, (size_t)m->user.ngids,
+                            why);
 }
 
 /* A pending enrolment (pam-totp enrol --begin, not yet confirmed) counts as none. */
@@ -153,16 +164,21 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
     item = NULL;
     if (pam_get_item(m->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
         m->rhost = item;
-    rc = lookup_user(m);
+    /* The line after the password step of the one-prompt stack: take what the first handed on. */
+    if (m->opt.forward_pass)
+        return ptm_forward_ask(m);
+    rc = ptm_handoff_take(m);
     if (rc != PAM_SUCCESS)
         return rc;
-    const char *const *groups = (const char *const *)m->user.groups;
+    rc = ptm_lookup_user(m, false);
+    if (rc != PAM_SUCCESS)
+        return rc;
 
     /* Disabled or exempt: decided before any file is touched. */
     if (m->opt.mfa == PT_MFA_DISABLED)
         return PAM_IGNORE;
     const char *why = NULL;
-    if (pt_policy_exempt(&m->opt, m->user.name, groups, m->user.ngroups, &why)) {
+    if (ptm_exempt(m, &why)) {
         PTM_AUDIT(m, LOG_NOTICE, "exempt_skip", "reason", why, NULL);
         return PAM_IGNORE;
     }
@@ -172,7 +188,8 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
 
     int64_t now = (int64_t)time(NULL);
     pt_policy_input in = {
-        .user = m->user.name, .groups = groups, .ngroups = m->user.ngroups,
+        .user = m->user.name, .gp = &m->gp, .gids = m->user.gids,
+        .ngids = (size_t)m->user.ngids,
         .enrolled = m->enrolled, .now = now,
     };
     pt_decision d = pt_policy_decide(&m->opt, &in);
@@ -204,6 +221,8 @@ PTM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     ptm_log_attach(pamh);
     int rc = authenticate(m, argc, argv);
     pt_enrolment_wipe(&m->enrol);
+    ptm_answer_free(&m->handed_code);
+    pt_group_policy_free(&m->gp);
     if (m->have_user)
         pt_user_free(&m->user);
     pt_wipe(m, sizeof(*m));
