@@ -195,7 +195,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     if (rc == PT_OK)
         rc = make_uri(m, s);
     if (rc != PT_OK) {
-        pam_syslog(m->pamh, LOG_ERR, "could not prepare an enrolment for %s (%s)", m->user.name,
+        pam_syslog(m->pamh, LOG_ERR, "could not prepare an enrolment for %s (%s)", m->lname,
                    pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
@@ -207,7 +207,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
         return rc;
     s->ncodes = m->opt.backup_codes;
     if (s->ncodes > 0 && pt_backup_generate(s->ncodes, &s->e.backup, s->codes) != PT_OK) {
-        pam_syslog(m->pamh, LOG_ERR, "could not generate backup codes for %s", m->user.name);
+        pam_syslog(m->pamh, LOG_ERR, "could not generate backup codes for %s", m->lname);
         return PAM_AUTHINFO_UNAVAIL;
     }
     rc = show_backup_codes(m, s);
@@ -218,7 +218,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     int prc = pt_enrolment_store(&m->opt, &m->user, &s->e);
     if (prc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
-                   m->user.name, pt_strerror(prc));
+                   m->lname, pt_strerror(prc));
         ptm_error(m, "Set-up could not be saved. Ask an administrator.");
         return PAM_AUTHINFO_UNAVAIL;
     }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "config.h"
 #include "enrolment.h"
 #include "policy.h"
@@ -23,6 +24,7 @@ typedef struct {
     pt_options opt;
     pt_user user;
     bool have_user;
+    char lname[PT_AUDIT_NAME_MAX]; /* user.name as diagnostics write it (audit escaping) */
     const char *service;      /* PAM_SERVICE, for audit lines */
     const char *rhost;        /* PAM_RHOST, may be NULL */
     pt_enrolment enrol;

@@ -70,6 +70,8 @@ int ptm_lookup_user(ptm_ctx *m, bool quiet)
     if (rc != PT_OK)
         return PAM_USER_UNKNOWN;
     m->have_user = true;
+    /* Diagnostics name the account only escaped: NSS names are not always root's choice. */
+    pt_audit_value(m->lname, sizeof(m->lname), m->user.name);
     return PAM_SUCCESS;
 }
 
@@ -92,7 +94,7 @@ static int load_enrolment(ptm_ctx *m)
     if (rc == PT_ERR_NOENT)
         return PAM_SUCCESS;
     pam_syslog(m->pamh, LOG_ERR, "enrolment of %s unusable (%s, see above): failing closed",
-               m->user.name, pt_strerror(rc));
+               m->lname, pt_strerror(rc));
     return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -130,7 +132,7 @@ static int dispatch(ptm_ctx *m, const pt_decision *d, int64_t now)
         int rc = ptm_record_first_required(m, now);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "could not record when MFA became required for %s "
-                       "(%s): failing closed", m->user.name, pt_strerror(rc));
+                       "(%s): failing closed", m->lname, pt_strerror(rc));
             return PAM_AUTHINFO_UNAVAIL;
         }
     }
@@ -198,14 +200,14 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         rc = pt_state_read(&m->opt, &m->user, &m->state);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s, see above): "
-                       "failing closed", m->user.name, pt_strerror(rc));
+                       "failing closed", m->lname, pt_strerror(rc));
             return PAM_AUTHINFO_UNAVAIL;
         }
         in.first_required = m->state.first_required;
         in.lock_until = m->state.lock_until;
         d = pt_policy_decide(&m->opt, &in);
     }
-    pt_log(LOG_DEBUG, "user %s: decision %d (%s)", m->user.name, (int)d.kind,
+    pt_log(LOG_DEBUG, "user %s: decision %d (%s)", m->lname, (int)d.kind,
            d.reason ? d.reason : "-");
     return dispatch(m, &d, now);
 }
