@@ -14,6 +14,9 @@
  *   backup_salt = 32 hex digits
  *   confirmed_step = N | -1     the TOTP step of the code that activated it: never accepted at
  *                               login (optional; -1 when absent)
+ *   command_step = N            the newest TOTP step a pam-totp command run by the user accepted
+ *                               (disable, backup-codes, enrol --force): never accepted at login,
+ *                               so a code seen on a command line cannot log in (optional)
  *   backup = 64 hex digits          (one line per code, in order; index = line order)
  *
  * Every key except backup appears exactly once; unknown keys, duplicates, CR, NUL, lines over
@@ -41,6 +44,7 @@ typedef struct {
     int64_t created;
     int64_t expires;          /* pending only */
     int64_t confirmed_step;   /* step of the activating code, -1 none: counts as used */
+    int64_t command_step;     /* newest step a user-run command accepted, -1 none: counts as used */
     pt_alg alg;
     unsigned digits;
     unsigned period;

@@ -21,6 +21,8 @@ expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unl
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
 expect_eq "--qr= values" "$(complete_words pam-totp enrol --qr=a)" "ansi "
 expect_eq "user names for reset" "$(complete_words pam-totp reset roo)" "root "
+expect_eq "--code offers only - (standard input)" "$(complete_words pam-totp disable --code '')" "- "
+expect_eq "--verify offers only -" "$(complete_words pam-totp enrol --verify '')" "- "
 expect_eq "user names for --user" "$(complete_words pam-totp status --user roo)" "root "
 
 for cmd in enrol status disable backup-codes reset unlock list; do
