@@ -77,6 +77,11 @@ int pt_enrolment_path(const pt_options *o, const pt_user *u, char *out, size_t o
  * root-owned directory not writable by others. PT_OK, PT_ERR_NOENT (none), PT_ERR_UNSAFE,
  * PT_ERR_MALFORMED, PT_ERR_TOOBIG, PT_ERR_IO; each failure is reported naming the file and why. */
 int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e);
+/* Loads the enrolment file at path as a file of the user's own, with the home-mode checks whatever
+ * the configuration says (read with the user's fsuid/fsgid/groups, no symlink followed, a regular
+ * file owned by the user, 0600 or stricter, size-capped; a FIFO or device is refused without
+ * blocking): what `pam-totp migrate` reads. Errors as pt_enrolment_load. */
+int pt_enrolment_load_user_file(const pt_user *u, const char *path, pt_enrolment *e);
 /* Writes it atomically and durably with the owner the mode calls for (the user in home mode,
  * acting as the user; root in system mode, creating the directory 0700 when missing). */
 int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment *e);

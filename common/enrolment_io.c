@@ -116,6 +116,32 @@ int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e)
     return rc;
 }
 
+int pt_enrolment_load_user_file(const pt_user *u, const char *path, pt_enrolment *e)
+{
+    memset(e, 0, sizeof *e);
+    if (path[0] != '/') {
+        pt_log(LOG_ERR, "%s: not an absolute path", path);
+        return PT_ERR_INVAL;
+    }
+    pt_privs saved;
+    memset(&saved, 0, sizeof saved);
+    char q[PT_AUDIT_NAME_MAX];
+    if (pt_privs_drop_user(&saved, u) != PT_OK) {
+        pt_log(LOG_ERR, "%s: cannot act as user %s to reach it", path,
+               pt_audit_value(q, sizeof q, u->name));
+        return PT_ERR_PERM;
+    }
+    int rc = in_dir(path, false, u->uid, false, load_op, e);
+    if (pt_privs_restore(&saved) != PT_OK) {
+        pt_log(LOG_CRIT, "%s: cannot return from acting as user %s; stopping", path,
+               pt_audit_value(q, sizeof q, u->name));
+        rc = PT_ERR_PERM;
+    }
+    if (rc != PT_OK)
+        pt_enrolment_wipe(e);
+    return rc;
+}
+
 typedef struct {
     const char *data;
     size_t len;
