@@ -9,6 +9,7 @@
 #include "config.h"
 #include "enrolment.h"
 #include "log.h"
+#include "policy.h"
 #include "state.h"
 #include "user.h"
 
@@ -28,6 +29,8 @@ typedef struct {
     bool root;               /* effective uid 0: may act on anyone */
     const char *verb;        /* the subcommand, for messages */
     bool quiet;              /* cli_view_user: no messages (list, system accounts) */
+    pt_group_policy gp;      /* the configured groups as gids, resolved on first use */
+    bool gp_loaded;
 } cli_ctx;
 
 /* A subcommand: argv[0] is its name; returns an exit status. */
@@ -40,6 +43,7 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv);
 int cmd_reset(cli_ctx *c, int argc, char **argv);
 int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
+int cmd_migrate(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 
@@ -75,10 +79,16 @@ int64_t cli_now(void);
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 
 /* Checks the user's current code (or backup code when allow_backup) before a change to their own
- * MFA. Root needs none unless code is given. Non-root: stateless check against the state read
- * (replay and lock are enforced by the module, not here). Returns an exit status. */
-int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *code,
+ * MFA. code: a --code argument (see cli_code_arg), or NULL to ask on the terminal. Root needs none
+ * unless code is given. Non-root: stateless check against the state read (lock and replay from
+ * it), and an accepted TOTP step is stored in e and its file as command_step, so the code never
+ * logs in afterwards. Returns an exit status. */
+int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why);
+/* The code of a --code argument into buf: "-" reads one line of standard input (echo off on a
+ * terminal); anything else is the code itself (with a note that others can read it). Returns an
+ * exit status (CLI_OK, CLI_USAGE, CLI_REFUSED). */
+int cli_code_arg(const char *arg, char *buf, size_t bufsz);
 
 /* ---- policy view (status and list) ---- */
 typedef struct {

@@ -1,4 +1,4 @@
-/* pam-totp backup-codes [--code CODE] [--json] [--user NAME]: a new set of backup codes.
+/* pam-totp backup-codes [--code -] [--json] [--user NAME]: a new set of backup codes.
  * The set gets a new enrolment id as well, so the used marks the runtime state holds for the
  * old id stop mattering and the old codes stop working the moment the file is replaced. */
 #include <getopt.h>
@@ -10,10 +10,11 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp backup-codes [--code CODE] [--json] [--user NAME]\n\n"
+    printf("Usage: pam-totp backup-codes [--code -] [--json] [--user NAME]\n\n"
            "Makes a new set of one-time backup codes and prints it once. The old set stops\n"
            "working at once. You need a current code from your app.\n\n"
-           "  --code CODE  the current code (else asked on the terminal with echo off)\n"
+           "  --code -     read the code from standard input (else asked on the terminal with\n"
+           "               echo off; a code written here instead is visible to other users)\n"
            "  --json       {\"backup_codes\": [...]}\n"
            "  --user NAME  another user (root only; no code needed)\n"
            "  --config PATH, --help\n");

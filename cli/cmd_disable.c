@@ -1,4 +1,4 @@
-/* pam-totp disable [--code CODE] [--user NAME]: remove an enrolment. A user proves possession
+/* pam-totp disable [--code -] [--user NAME]: remove an enrolment. A user proves possession
  * with a current code or a backup code first; root need not. The runtime state is kept (the last
  * accepted step must never go back; `reset` is the admin's clean slate). */
 #include <getopt.h>
@@ -9,11 +9,12 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp disable [--code CODE] [--user NAME]\n\n"
+    printf("Usage: pam-totp disable [--code -] [--user NAME]\n\n"
            "Removes your TOTP enrolment (secret and backup codes). You need a current code from\n"
            "your app or a backup code; if the site's policy requires MFA, your next login will\n"
            "ask you to enrol again.\n\n"
-           "  --code CODE  the code (else asked on the terminal with echo off)\n"
+           "  --code -     read the code from standard input (else asked on the terminal with\n"
+           "               echo off; a code written here instead is visible to other users)\n"
            "  --user NAME  another user's enrolment (root only; no code needed)\n"
            "  --config PATH, --help\n");
 }

@@ -26,18 +26,21 @@ static void help(void)
 {
     printf("Usage: pam-totp enrol [--force] [--qr=utf8|ansi|none] [--user NAME]\n"
            "       pam-totp enrol --begin [--json] [--user NAME]\n"
-           "       pam-totp enrol --verify CODE [--json] [--user NAME]\n\n"
+           "       pam-totp enrol --verify CODE|- [--json] [--user NAME]\n\n"
            "Sets up an authenticator app: shows a QR code and the secret, asks for a code from the\n"
            "app, then prints one-time backup codes. An existing enrolment is kept unless --force;\n"
            "replacing your own needs a current code or a backup code.\n\n"
            "  --force          replace an active enrolment\n"
-           "  --code CODE      the current code for --force (else asked on the terminal)\n"
+           "  --code -         read the current code for --force from standard input (else it\n"
+           "                   is asked on the terminal; a code written here instead is visible\n"
+           "                   to other local users)\n"
            "  --qr=MODE        utf8 (half blocks), ansi (colours) or none; default: utf8 when the\n"
            "                   locale is UTF-8, ansi otherwise. Dark on light whatever the\n"
            "                   terminal's colours; a code that does not fit the terminal is not\n"
            "                   drawn (the key and the URI always are)\n"
            "  --begin          create a pending enrolment (expires after pending_ttl seconds)\n"
-           "  --verify CODE    confirm the pending enrolment with a code; prints the backup codes\n"
+           "  --verify CODE    confirm the pending enrolment with a code (- reads it from standard\n"
+           "                   input); prints the backup codes\n"
            "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes)\n"
            "  --user NAME      enrol another user (root only)\n"
            "  --config PATH, --help\n");
@@ -302,7 +305,24 @@ static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
         cli_err("the pending enrolment expired at %s: run `pam-totp enrol --begin` again", t);
         st = CLI_REFUSED;
     } else {
-        int ok = pt_verify_confirm(&c->opt, &e, a->verify_code, now);
+        /* "-": the code from standard input. A code given on the line is harmless here: the
+         * step that activates is recorded (confirmed_step) and never accepted at login. */
+        char answer[PT_ANSWER_MAX + 1];
+        int ok = 0;
+        if (strcmp(a->verify_code, "-") == 0) {
+            int r = cli_read_answer("", answer, sizeof(answer));
+            if (r != 0) {
+                pt_wipe(answer, sizeof(answer));
+                pt_enrolment_wipe(&e);
+                cli_err("%s", r == -2 ? "the code read from standard input is too long"
+                                      : "no code on standard input");
+                return CLI_USAGE;
+            }
+            ok = pt_verify_confirm(&c->opt, &e, answer, now);
+            pt_wipe(answer, sizeof(answer));
+        } else {
+            ok = pt_verify_confirm(&c->opt, &e, a->verify_code, now);
+        }
         if (ok < 0) {
             st = CLI_SYSERR;
         } else if (ok != 1) {

@@ -2,8 +2,9 @@
  * (disable, new backup codes, enrol --force).
  *
  * Run by the user, the check is stateless: the command cannot write the root-owned runtime state,
- * so it reads it (group read) to honour the lock and the used backup codes, but cannot record the
- * code as used or count a failure. It stops someone at an unattended session from switching MFA
+ * so it reads it (group read) to honour the lock and the used backup codes, and cannot count a
+ * failure; an accepted TOTP step is recorded in the user's own enrolment instead (command_step),
+ * which the module honours, so the code can never log in afterwards. It stops someone at an unattended session from switching MFA
  * off casually; it does not stop malware running as the user in home mode, which can delete the
  * user's own file anyway (system mode is the answer to that; pam-totp(1) explains).
  * Run by root with a code, the answer goes through the locked runtime state exactly like a login
@@ -58,11 +59,28 @@ static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
     return CLI_OK;
 }
 
-static int confirm_as_user(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *answer,
+/* Records the step a user-run command accepted in the enrolment (command_step), where the module
+ * honours it: a code someone read from this command's line or terminal never logs in. */
+static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, int64_t step)
+{
+    if (step < 0 || step <= e->command_step)
+        return CLI_OK;
+    e->command_step = step;
+    int rc = pt_enrolment_store(&c->opt, u, e);
+    if (rc != PT_OK) {
+        cli_err("cannot record the code as used in the enrolment of %s (%s): nothing was changed",
+                u->name, pt_strerror(rc));
+        return CLI_SYSERR;
+    }
+    return CLI_OK;
+}
+
+static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,
                            bool allow_backup, int64_t now)
 {
     pt_state st;
     const char *method = NULL;
+    int64_t step = -1;
     int rc = pt_state_read(&c->opt, u, &st);
     if (rc != PT_OK) {
         cli_err("cannot read your runtime state: %s", pt_strerror(rc));
@@ -75,7 +93,7 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
     }
     /* The used marks only count for the enrolment they were recorded against. */
     pt_state_bind(&st, e->id);
-    rc = pt_verify_stateless(&c->opt, e, &st, answer, now, &method);
+    rc = pt_verify_stateless_step(&c->opt, e, &st, answer, now, &method, &step);
     if (rc < 0) {
         cli_err("could not check the code: %s", pt_strerror(rc));
         return CLI_SYSERR;
@@ -88,10 +106,33 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
         cli_err("code not accepted: check the phone's clock and try a fresh code");
         return CLI_REFUSED;
     }
+    return record_command_step(c, u, e, step);
+}
+
+int cli_code_arg(const char *arg, char *buf, size_t bufsz)
+{
+    if (strcmp(arg, "-") == 0) {
+        int r = cli_read_answer("", buf, bufsz);
+        if (r != 0) {
+            pt_wipe(buf, bufsz);
+            cli_err("%s", r == -2 ? "the code read from standard input is too long"
+                                  : "no code on standard input");
+            return CLI_USAGE;
+        }
+        return CLI_OK;
+    }
+    if (strlen(arg) >= bufsz) {
+        cli_err("the code is too long");
+        return CLI_REFUSED;
+    }
+    /* Still accepted, but every local user can read a command line while it runs. */
+    fprintf(stderr, "pam-totp: note: a code on the command line is visible to other local users; "
+                    "use --code - (standard input) or let the command ask\n");
+    strcpy(buf, arg);
     return CLI_OK;
 }
 
-int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *code,
+int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why)
 {
     char answer[PT_ANSWER_MAX + 1];
@@ -101,14 +142,12 @@ int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const 
     if (c->root && code == NULL)
         return CLI_OK; /* root need not prove anything */
     if (code != NULL) {
-        if (strlen(code) > PT_ANSWER_MAX) {
-            cli_err("the code is too long");
-            return CLI_REFUSED;
-        }
-        strcpy(answer, code);
+        if ((st = cli_code_arg(code, answer, sizeof(answer))) != CLI_OK)
+            return st;
     } else {
         if (!cli_stdin_is_tty()) {
-            cli_err("%s needs a current code: give --code CODE, or run it on a terminal", why);
+            cli_err("%s needs a current code: give --code - and the code on standard input, or "
+                    "run it on a terminal", why);
             return CLI_USAGE;
         }
         char prompt[128];

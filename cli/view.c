@@ -6,13 +6,24 @@
 #include "policy.h"
 #include "pt_error.h"
 
-static void policy_view(const cli_ctx *c, const pt_user *u, cli_view *v)
+/* Group policy by gid, as the module decides it; the configured names are resolved once. */
+static int policy_view(cli_ctx *c, const pt_user *u, cli_view *v)
 {
-    const char *const *groups = (const char *const *)u->groups;
+    if (!c->gp_loaded) {
+        int rc = pt_group_policy_resolve(&c->opt, &c->gp);
+        if (rc != PT_OK) {
+            cli_err("cannot read the group database (%s): check /etc/group and "
+                    "/etc/nsswitch.conf", pt_strerror(rc));
+            return CLI_SYSERR;
+        }
+        c->gp_loaded = true;
+    }
     const char *reason = NULL;
-    v->exempt = pt_policy_exempt(&c->opt, u->name, groups, u->ngroups, &reason);
+    size_t n = u->ngids > 0 ? (size_t)u->ngids : 0;
+    v->exempt = pt_policy_exempt(&c->opt, &c->gp, u->name, u->gids, n, &reason);
     v->required = c->opt.mfa != PT_MFA_DISABLED && !v->exempt &&
-                  pt_policy_requires(&c->opt, groups, u->ngroups);
+                  pt_policy_requires(&c->opt, &c->gp, u->gids, n);
+    return CLI_OK;
 }
 
 int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
@@ -20,7 +31,9 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
     pt_enrolment e;
     pt_state st;
     memset(v, 0, sizeof(*v));
-    policy_view(c, u, v);
+    int pst = policy_view(c, u, v);
+    if (pst != CLI_OK)
+        return pst;
 
     int rc = cli_load_enrolment(c, u, &e);
     if (rc == PT_OK && e.status == PT_ENROL_ACTIVE) {

@@ -156,6 +156,34 @@ static size_t vformat(char *out, size_t outsz, const char *event, const char *us
     return w.len;
 }
 
+const char *pt_audit_value(char *out, size_t outsz, const char *value)
+{
+    if (!out || outsz == 0)
+        return "";
+    out[0] = '\0';
+    if (!value)
+        value = "";
+    if (bare_value(value) && strlen(value) < outsz) {
+        memcpy(out, value, strlen(value) + 1);
+        return out;
+    }
+    if (outsz < 3)
+        return out;
+    size_t len = 0;
+    char unit[5];
+    out[len++] = '"';
+    for (const char *p = value; *p; p++) {
+        size_t n = escape_unit((unsigned char)*p, unit);
+        if (len + n + 2 > outsz) /* room for the closing quote and the NUL */
+            break;
+        memcpy(out + len, unit, n);
+        len += n;
+    }
+    out[len++] = '"';
+    out[len] = '\0';
+    return out;
+}
+
 size_t pt_audit_format(char *out, size_t outsz, const char *event, const char *user, ...)
 {
     va_list ap;

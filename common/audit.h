@@ -14,6 +14,13 @@
 size_t pt_audit_format(char *out, size_t outsz, const char *event, const char *user, ...)
     __attribute__((sentinel));
 
+/* One value as an audit line writes it (bare, or quoted and escaped), for diagnostics that name
+ * something a user can choose or type (a user name): no such value can forge a field or a line.
+ * Cut at an escape unit when out is too small (the closing quote kept). Returns out. */
+const char *pt_audit_value(char *out, size_t outsz, const char *value);
+/* Room for any user name (PT_USER_MAX) escaped: 4 bytes a byte, two quotes, NUL. */
+#define PT_AUDIT_NAME_MAX (256 * 4 + 3)
+
 /* Formats and sends through pt_log_audit at priority (LOG_NOTICE usually; LOG_ALERT for reset). */
 void pt_audit(int priority, const char *event, const char *user, ...) __attribute__((sentinel));
 

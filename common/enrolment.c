@@ -21,11 +21,12 @@ enum {
     K_KDF, K_SALT,
     K_NREQUIRED,              /* keys before this one must appear */
     K_CONFIRMED = K_NREQUIRED, /* optional: absent in files written before pending activation */
+    K_COMMAND,                 /* optional: written once a user-run command accepted a code */
     K_NKEYS
 };
 static const char *const key_names[K_NKEYS] = {
     "version", "id", "status", "created", "expires", "algorithm", "digits", "period", "secret",
-    "backup_kdf", "backup_salt", "confirmed_step",
+    "backup_kdf", "backup_salt", "confirmed_step", "command_step",
 };
 
 void pt_enrolment_wipe(pt_enrolment *e)
@@ -168,6 +169,11 @@ static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment 
             return pt_kv_error(path, kv->line, "confirmed_step must be a time step or -1");
         e->confirmed_step = x;
         return PT_OK;
+    case K_COMMAND:
+        if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &x))
+            return pt_kv_error(path, kv->line, "command_step must be a time step");
+        e->command_step = x;
+        return PT_OK;
     default:
         return pt_kv_error(path, kv->line, "internal error");
     }
@@ -235,6 +241,7 @@ int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolm
 {
     memset(e, 0, sizeof *e);
     e->confirmed_step = -1;
+    e->command_step = -1;
     if (!path)
         path = "(enrolment)";
     if (!data || len == 0) {
@@ -272,6 +279,9 @@ static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_
                   (long long)e->expires, pt_alg_name(e->alg), e->digits, e->period, b32,
                   e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p, salt,
                   (long long)e->confirmed_step);
+    /* Only when set, so a file no command has touched reads as before (and in older releases). */
+    if (ok && e->command_step >= 0)
+        ok = pt_kv_put(buf, cap, pos, "command_step = %lld\n", (long long)e->command_step);
     for (unsigned i = 0; ok && i < e->backup.count; i++) {
         char h[2 * PT_BACKUP_HASH_LEN + 1];
         pt_kv_hex(e->backup.hash[i], PT_BACKUP_HASH_LEN, h);
@@ -330,6 +340,7 @@ int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e)
     e->created = now;
     e->expires = now + (int64_t)o->pending_ttl;
     e->confirmed_step = -1;
+    e->command_step = -1;
     e->alg = o->algorithm;
     e->digits = o->digits;
     e->period = o->period;

@@ -14,6 +14,9 @@
  *   backup_salt = 32 hex digits
  *   confirmed_step = N | -1     the TOTP step of the code that activated it: never accepted at
  *                               login (optional; -1 when absent)
+ *   command_step = N            the newest TOTP step a pam-totp command run by the user accepted
+ *                               (disable, backup-codes, enrol --force): never accepted at login,
+ *                               so a code seen on a command line cannot log in (optional)
  *   backup = 64 hex digits          (one line per code, in order; index = line order)
  *
  * Every key except backup appears exactly once; unknown keys, duplicates, CR, NUL, lines over
@@ -41,6 +44,7 @@ typedef struct {
     int64_t created;
     int64_t expires;          /* pending only */
     int64_t confirmed_step;   /* step of the activating code, -1 none: counts as used */
+    int64_t command_step;     /* newest step a user-run command accepted, -1 none: counts as used */
     pt_alg alg;
     unsigned digits;
     unsigned period;
@@ -73,6 +77,11 @@ int pt_enrolment_path(const pt_options *o, const pt_user *u, char *out, size_t o
  * root-owned directory not writable by others. PT_OK, PT_ERR_NOENT (none), PT_ERR_UNSAFE,
  * PT_ERR_MALFORMED, PT_ERR_TOOBIG, PT_ERR_IO; each failure is reported naming the file and why. */
 int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e);
+/* Loads the enrolment file at path as a file of the user's own, with the home-mode checks whatever
+ * the configuration says (read with the user's fsuid/fsgid/groups, no symlink followed, a regular
+ * file owned by the user, 0600 or stricter, size-capped; a FIFO or device is refused without
+ * blocking): what `pam-totp migrate` reads. Errors as pt_enrolment_load. */
+int pt_enrolment_load_user_file(const pt_user *u, const char *path, pt_enrolment *e);
 /* Writes it atomically and durably with the owner the mode calls for (the user in home mode,
  * acting as the user; root in system mode, creating the directory 0700 when missing). */
 int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment *e);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 #include "privs.h"
 #include "pt_error.h"
@@ -23,9 +24,10 @@ int pt_enrolment_path(const pt_options *o, const pt_user *u, char *out, size_t o
 {
     int rc = pt_expand(o->enrolment_file, u->name, u->home, out, outsz);
     if (rc != PT_OK) {
+        char q[PT_AUDIT_NAME_MAX];
         pt_log(LOG_ERR, "enrolment_file \"%s\": cannot be expanded for user %s (%s); check the "
                         "setting and the account's home directory",
-               o->enrolment_file, u->name, pt_strerror(rc));
+               o->enrolment_file, pt_audit_value(q, sizeof q, u->name), pt_strerror(rc));
         return rc;
     }
     if (out[0] != '/') {
@@ -75,12 +77,16 @@ static int run(const pt_options *o, const pt_user *u, bool create_dir, enrol_op 
     pt_privs saved;
     memset(&saved, 0, sizeof saved);
     if (pt_privs_drop_user(&saved, u) != PT_OK) {
-        pt_log(LOG_ERR, "%s: cannot act as user %s to reach it", path, u->name);
+        char q[PT_AUDIT_NAME_MAX];
+        pt_log(LOG_ERR, "%s: cannot act as user %s to reach it", path,
+               pt_audit_value(q, sizeof q, u->name));
         return PT_ERR_PERM;
     }
     rc = in_dir(path, false, u->uid, false, op, ctx);
     if (pt_privs_restore(&saved) != PT_OK) {
-        pt_log(LOG_CRIT, "%s: cannot return from acting as user %s; stopping", path, u->name);
+        char q[PT_AUDIT_NAME_MAX];
+        pt_log(LOG_CRIT, "%s: cannot return from acting as user %s; stopping", path,
+               pt_audit_value(q, sizeof q, u->name));
         return PT_ERR_PERM;
     }
     return rc;
@@ -110,6 +116,32 @@ int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e)
     return rc;
 }
 
+int pt_enrolment_load_user_file(const pt_user *u, const char *path, pt_enrolment *e)
+{
+    memset(e, 0, sizeof *e);
+    if (path[0] != '/') {
+        pt_log(LOG_ERR, "%s: not an absolute path", path);
+        return PT_ERR_INVAL;
+    }
+    pt_privs saved;
+    memset(&saved, 0, sizeof saved);
+    char q[PT_AUDIT_NAME_MAX];
+    if (pt_privs_drop_user(&saved, u) != PT_OK) {
+        pt_log(LOG_ERR, "%s: cannot act as user %s to reach it", path,
+               pt_audit_value(q, sizeof q, u->name));
+        return PT_ERR_PERM;
+    }
+    int rc = in_dir(path, false, u->uid, false, load_op, e);
+    if (pt_privs_restore(&saved) != PT_OK) {
+        pt_log(LOG_CRIT, "%s: cannot return from acting as user %s; stopping", path,
+               pt_audit_value(q, sizeof q, u->name));
+        rc = PT_ERR_PERM;
+    }
+    if (rc != PT_OK)
+        pt_enrolment_wipe(e);
+    return rc;
+}
+
 typedef struct {
     const char *data;
     size_t len;
@@ -131,9 +163,10 @@ int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment
 {
     store_ctx s = { .system = pt_options_system_mode(o) };
     if (s.system && geteuid() != 0) {
+        char q[PT_AUDIT_NAME_MAX];
         pt_log(LOG_ERR, "enrolments are kept by root (enrolment_file = %s): ask an "
                         "administrator to run pam-totp enrol --user %s", o->enrolment_file,
-               u->name);
+               pt_audit_value(q, sizeof q, u->name));
         return PT_ERR_PERM;
     }
     char *data = NULL;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "pt_error.h"
 
@@ -267,7 +268,9 @@ int pt_groupmap_gids(const pt_groupmap *m, const char *name, gid_t gid, gid_t **
     for (size_t i = 0; s->key && i < s->n; i++)
         n += s->gids[i] != gid;
     if ((s->key && s->over) || n > PT_GROUPS_MAX) {
-        pt_log(LOG_ERR, "user %s: in more than %d groups (or the group list is unreadable)", name,
+        char q[PT_AUDIT_NAME_MAX];
+        pt_log(LOG_ERR, "user %s: in more than %d groups (or the group list is unreadable)",
+               pt_audit_value(q, sizeof q, name),
                PT_GROUPS_MAX);
         return PT_ERR_INVAL;
     }

@@ -4,31 +4,36 @@
 
 #define PT_DAY 86400
 
-static bool any_group_in(const char *list, const char *const *groups, size_t ngroups)
+/* Is any of the user's gids in the set? By gid: a second name for a gid is the same group. */
+static bool any_gid_in(const pt_gidset *set, const gid_t *gids, size_t ngids)
 {
-    for (size_t i = 0; i < ngroups; i++)
-        if (groups && groups[i] && pt_list_contains(list, groups[i]))
-            return true;
+    for (size_t i = 0; i < ngids; i++)
+        for (size_t j = 0; gids && j < set->n; j++)
+            if (gids[i] == set->gids[j])
+                return true;
     return false;
 }
 
-bool pt_policy_requires(const pt_options *o, const char *const *groups, size_t ngroups)
+bool pt_policy_requires(const pt_options *o, const pt_group_policy *gp, const gid_t *gids,
+                        size_t ngids)
 {
     if (o->mfa == PT_MFA_REQUIRED)
         return true;
-    if (o->mfa == PT_MFA_REQUIRED_FOR_ADMINS && any_group_in(o->admin_groups, groups, ngroups))
+    if (gp == NULL)
+        return false;
+    if (o->mfa == PT_MFA_REQUIRED_FOR_ADMINS && any_gid_in(&gp->admin, gids, ngids))
         return true;
-    return any_group_in(o->require_groups, groups, ngroups);
+    return any_gid_in(&gp->require, gids, ngids);
 }
 
-bool pt_policy_exempt(const pt_options *o, const char *user, const char *const *groups,
-                      size_t ngroups, const char **reason)
+bool pt_policy_exempt(const pt_options *o, const pt_group_policy *gp, const char *user,
+                      const gid_t *gids, size_t ngids, const char **reason)
 {
     const char *why = NULL;
 
     if (user && pt_list_contains(o->exempt_users, user))
         why = "exempt_user";
-    else if (any_group_in(o->exempt_groups, groups, ngroups))
+    else if (gp != NULL && any_gid_in(&gp->exempt, gids, ngids))
         why = "exempt_group";
     if (reason)
         *reason = why;
@@ -80,8 +85,8 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
     pt_decision d = {.kind = PT_DECIDE_IGNORE};
     const char *why = NULL;
 
-    d.required = pt_policy_requires(o, in->groups, in->ngroups);
-    d.exempt = pt_policy_exempt(o, in->user, in->groups, in->ngroups, &why);
+    d.required = pt_policy_requires(o, in->gp, in->gids, in->ngids);
+    d.exempt = pt_policy_exempt(o, in->gp, in->user, in->gids, in->ngids, &why);
 
     if (o->mfa == PT_MFA_DISABLED) {
         d.reason = "disabled";

@@ -5,7 +5,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "config.h"
+
+/* The groups the policy names (admin_groups, require_groups, exempt_groups), resolved to gids:
+ * membership is decided by gid, as the kernel and sudo decide it, so two group names sharing a
+ * gid (groupadd -o) are the same group. A name without a group entry matches no one. */
+typedef struct {
+    gid_t *gids;
+    size_t n;
+} pt_gidset;
+typedef struct {
+    pt_gidset admin, require, exempt;
+} pt_group_policy;
+
+/* groupres.c: resolves the three lists with getgrnam_r. A name that does not exist is left out
+ * (require_groups: with a warning, since a typo there weakens the policy). PT_OK, PT_ERR_NOMEM,
+ * PT_ERR_IO (the group database failed: the caller fails closed). Free with
+ * pt_group_policy_free (also safe on a zeroed struct). */
+int pt_group_policy_resolve(const pt_options *o, pt_group_policy *gp);
+void pt_group_policy_free(pt_group_policy *gp);
 
 typedef enum {
     PT_DECIDE_IGNORE = 0, /* PAM_IGNORE, no prompt */
@@ -18,8 +37,9 @@ typedef enum {
 
 typedef struct {
     const char *user;
-    const char *const *groups; /* every group the user is in, by name, primary included */
-    size_t ngroups;
+    const pt_group_policy *gp; /* the configured groups as gids (NULL: none named) */
+    const gid_t *gids;         /* every gid the user is in, primary included */
+    size_t ngids;
     bool enrolled;             /* an ACTIVE enrolment exists */
     int64_t now;
     int64_t first_required;    /* from the runtime state; 0 = never recorded */
@@ -38,15 +58,17 @@ typedef struct {
     int64_t lock_left;         /* seconds for PT_DECIDE_LOCKED; -1 = until an admin unlocks */
 } pt_decision;
 
-/* Does any decision depend on group names (admin_groups under mfa=required_for_admins,
+/* Does any decision depend on groups (admin_groups under mfa=required_for_admins,
  * require_groups, exempt_groups)? When not, a login need not resolve them. */
 bool pt_policy_uses_groups(const pt_options *o);
 
-/* Is MFA required of this user (ignoring exemptions and mfa=disabled)? */
-bool pt_policy_requires(const pt_options *o, const char *const *groups, size_t ngroups);
+/* Is MFA required of this user (ignoring exemptions and mfa=disabled)? gp may be NULL (no group
+ * named); gids are the user's. */
+bool pt_policy_requires(const pt_options *o, const pt_group_policy *gp, const gid_t *gids,
+                        size_t ngids);
 /* Is the user exempt (exempt_users / exempt_groups)? reason gets "exempt_user"/"exempt_group". */
-bool pt_policy_exempt(const pt_options *o, const char *user, const char *const *groups,
-                      size_t ngroups, const char **reason);
+bool pt_policy_exempt(const pt_options *o, const pt_group_policy *gp, const char *user,
+                      const gid_t *gids, size_t ngids, const char **reason);
 
 /* Order: mfa=disabled or exempt -> IGNORE; enrolled -> LOCKED when locked, else VERIFY;
  * not required -> IGNORE; required with grace left (enrol_grace_days > 0, counted from

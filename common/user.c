@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "pt_error.h"
 
@@ -44,8 +45,9 @@ int pt_user_group_ids(const char *name, gid_t gid, gid_t **out, int *count)
         /* Fail closed: a list cut short could hide a require_groups membership. */
         if (want > PT_GROUPS_MAX || want <= n) {
             free(ids);
+            char q[PT_AUDIT_NAME_MAX];
             pt_log(LOG_ERR, "user %s: in more than %d groups (or the group list is unreadable)",
-                   name, PT_GROUPS_MAX);
+                   pt_audit_value(q, sizeof q, name), PT_GROUPS_MAX);
             return PT_ERR_INVAL;
         }
         n = want;
@@ -182,7 +184,9 @@ int pt_user_lookup(pt_user *u, const char *name)
     else if (err == 0 || err == ENOENT || err == ESRCH)
         rc = PT_ERR_NOENT;
     else {
-        pt_log(LOG_ERR, "user %s: lookup failed: %s", name, strerror(err));
+        char q[PT_AUDIT_NAME_MAX];
+        pt_log(LOG_ERR, "user %s: lookup failed: %s", pt_audit_value(q, sizeof q, name),
+               strerror(err));
         rc = PT_ERR_IO;
     }
     free(buf);

@@ -86,6 +86,8 @@ static int64_t last_step_in(const pt_state *st, unsigned period)
 static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
 {
     int64_t after = st ? last_step_in(st, e->period) : -1;
+    if (e->command_step > after)
+        after = e->command_step;
     return e->confirmed_step > after ? e->confirmed_step : after;
 }
 
@@ -166,11 +168,20 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
 int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                         const char *answer, int64_t now, const char **method)
 {
+    return pt_verify_stateless_step(o, e, st, answer, now, method, NULL);
+}
+
+int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const pt_state *st,
+                             const char *answer, int64_t now, const char **method,
+                             int64_t *step_out)
+{
     char code[PT_ANSWER_MAX + 1];
     int rc = 0;
 
     if (method)
         *method = NULL;
+    if (step_out)
+        *step_out = -1;
     if (!trim_answer(answer, code) || code[0] == '\0')
         return 0;
     if (is_totp_shape(code, e->digits)) {
@@ -180,6 +191,8 @@ int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_sta
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1 && method)
             *method = "totp";
+        if (rc == 1 && step_out)
+            *step_out = step;
     } else if (is_backup_shape(code)) {
         int index = -1;
         int r = pt_backup_match(&e->backup, code, &index);

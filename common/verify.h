@@ -30,8 +30,8 @@ typedef struct {
 } pt_verify_outcome;
 
 /* Trims the answer (leading/trailing whitespace). Exactly e->digits ASCII digits is a TOTP code,
- * checked over o->window steps either side of now and only if newer than st->last_step and
- * e->confirmed_step;
+ * checked over o->window steps either side of now and only if newer than st->last_step,
+ * e->confirmed_step and e->command_step;
  * anything else shaped like a backup code is checked with one argon2id evaluation.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
  * On failure: the failure is recorded (may lock). Returns PT_OK (see out->result) or < 0 on an
@@ -50,5 +50,10 @@ int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, 
  * Returns 1 accepted, 0 refused, < 0 error; *method gets "totp" or "backup". */
 int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                         const char *answer, int64_t now, const char **method);
+/* The same, and *step_out gets the accepted TOTP step (-1 for a backup code or a refusal): the
+ * caller records it as e->command_step, so the code never logs in afterwards. */
+int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const pt_state *st,
+                             const char *answer, int64_t now, const char **method,
+                             int64_t *step_out);
 
 #endif

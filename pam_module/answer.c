@@ -1,11 +1,9 @@
 /* Where the answer comes from.
  *
  * Default: one prompt "Verification code: " (echo off).
- * forward_pass: one prompt "Password & verification code: "; a code at the end (`digits` digits,
- *   or a grouped backup code XXXX-XXXX-XXXX) is split off and the rest is handed on as
- *   PAM_AUTHTOK to the password module that follows (configured with use_first_pass). When no
- *   code is at the end, everything typed is the password and the module asks for the code on a
- *   second prompt (so a backup code can also be typed there, in any spelling).
+ * After a forward_pass line (forward.c): the code it split off the answer, without a prompt;
+ *   when it split none off, one prompt "Verification code: " (the password step has passed by
+ *   then, so a backup code can be typed there in any spelling).
  * use_first_pass: the answer comes from PAM_AUTHTOK as left by an earlier module, never from a
  *   prompt: a code at its end is split off (the rest becomes PAM_AUTHTOK after a success), else
  *   the whole item is the answer. No item at all is a failure.
@@ -63,38 +61,19 @@ static int split(const char *s, long cut, char **pw, char **code)
     return PAM_SUCCESS;
 }
 
-static int forward_pass(ptm_ctx *m, char **answer)
-{
-    char *both = NULL, *pw = NULL;
-    int rc = ptm_prompt(m, "Password & verification code: ", false, &both);
-    if (rc != PAM_SUCCESS)
-        return rc;
-    long cut = ptm_split_code(both, m->enrol.digits);
-    if (cut >= 0) {
-        rc = split(both, cut, &pw, answer);
-    } else {
-        pw = both;
-        both = NULL;
-        rc = ptm_prompt(m, "Verification code: ", false, answer);
-    }
-    /* The password goes on whatever becomes of the code, so the password step always judges
-     * what the user typed and a failure does not reveal which factor was wrong. */
-    if (pw != NULL && pam_set_item(m->pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS && rc == PAM_SUCCESS)
-        rc = PAM_AUTHTOK_ERR;
-    ptm_answer_free(&pw);
-    ptm_answer_free(&both);
-    if (rc != PAM_SUCCESS)
-        ptm_answer_free(answer);
-    return rc;
-}
-
 int ptm_get_answer(ptm_ctx *m, char **answer, bool *from_authtok, char **authtok_rest)
 {
     *answer = NULL;
     *authtok_rest = NULL;
     *from_authtok = false;
-    if (m->opt.forward_pass)
-        return forward_pass(m, answer);
+    /* After the forward_pass line: its code, or (none split off) a prompt, now that the
+     * password step has passed. PAM_AUTHTOK then holds the password: never read as a code. */
+    if (m->handed_code != NULL) {
+        *answer = strdup(m->handed_code);
+        return *answer != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+    }
+    if (m->handoff)
+        return ptm_prompt(m, "Verification code: ", false, answer);
     if (m->opt.use_first_pass || m->opt.try_first_pass) {
         const void *item = NULL;
         if (pam_get_item(m->pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS)

@@ -10,8 +10,8 @@
  * prompt. This text is shown even under PAM_SILENT / `silent`: enrolment cannot work without it.
  *
  * Safety: the module must only be reached by someone who passed the password step. Stack the
- * password module as `requisite` (pam_totp(8)); with forward_pass the module runs before the
- * password is checked, so enrolling at login is refused there. */
+ * password module as `requisite` (pam_totp(8)). A forward_pass line never gets here: it only
+ * asks and hands on (forward.c). */
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,7 +251,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     if (rc == PT_OK)
         rc = make_uri(m, s);
     if (rc != PT_OK) {
-        pam_syslog(m->pamh, LOG_ERR, "could not prepare an enrolment for %s (%s)", m->user.name,
+        pam_syslog(m->pamh, LOG_ERR, "could not prepare an enrolment for %s (%s)", m->lname,
                    pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
@@ -263,7 +263,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
         return rc;
     s->ncodes = m->opt.backup_codes;
     if (s->ncodes > 0 && pt_backup_generate(s->ncodes, &s->e.backup, s->codes) != PT_OK) {
-        pam_syslog(m->pamh, LOG_ERR, "could not generate backup codes for %s", m->user.name);
+        pam_syslog(m->pamh, LOG_ERR, "could not generate backup codes for %s", m->lname);
         return PAM_AUTHINFO_UNAVAIL;
     }
     rc = show_backup_codes(m, s);
@@ -274,7 +274,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     int prc = pt_enrolment_store(&m->opt, &m->user, &s->e);
     if (prc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
-                   m->user.name, pt_strerror(prc));
+                   m->lname, pt_strerror(prc));
         ptm_error(m, "Set-up could not be saved. Ask an administrator.");
         return PAM_AUTHINFO_UNAVAIL;
     }
@@ -288,15 +288,6 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
 
 int ptm_enrol_at_login(ptm_ctx *m)
 {
-    if (m->opt.forward_pass) {
-        pam_syslog(m->pamh, LOG_ERR, "enrol_at_login refused for %s: with forward_pass the "
-                   "password is not checked yet; remove forward_pass or enrol users with "
-                   "pam-totp", m->user.name);
-        PTM_AUDIT(m, LOG_WARNING, "policy_denial", "reason", "enrol_needs_password_first", NULL);
-        ptm_error(m, "Multi-factor authentication is required for this account but is not set "
-                     "up. Ask an administrator.");
-        return PAM_AUTH_ERR;
-    }
     enrol_session *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return PAM_BUF_ERR;

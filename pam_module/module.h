@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "config.h"
 #include "enrolment.h"
 #include "policy.h"
@@ -23,12 +24,19 @@ typedef struct {
     pt_options opt;
     pt_user user;
     bool have_user;
+    char lname[PT_AUDIT_NAME_MAX]; /* user.name as diagnostics write it (audit escaping) */
     const char *service;      /* PAM_SERVICE, for audit lines */
     const char *rhost;        /* PAM_RHOST, may be NULL */
     pt_enrolment enrol;
     bool enrolled;            /* an ACTIVE enrolment was loaded */
     pt_state state;           /* as read without the lock: for the decision only */
+    pt_group_policy gp;       /* admin/require/exempt groups as gids (when the policy names any) */
+    bool handoff;             /* the forward_pass line ran for this user before the password step */
+    char *handed_code;        /* the code it split off the password (NULL: none; the line asks) */
 } ptm_ctx;
+
+/* The prompt of the forward_pass line: the same for every account. */
+#define PTM_FORWARD_PROMPT "Password & verification code: "
 
 /* logsink.c: route the core's diagnostics and audit lines to pam_syslog. */
 void ptm_log_attach(pam_handle_t *pamh);
@@ -57,6 +65,19 @@ void ptm_answer_free(char **answer);
 
 /* humanize.c: "4 days 3 hours", "12 minutes", "less than a minute". */
 void ptm_duration(int64_t seconds, char *out, size_t outsz);
+
+/* forward.c: the one-prompt stack. ptm_forward_ask is the whole forward_pass line (asks, hands
+ * the password on as PAM_AUTHTOK and the code as module data; returns PAM_IGNORE or a
+ * conversation/memory error). ptm_handoff_take moves what it left into m (and clears it). */
+int ptm_forward_ask(ptm_ctx *m);
+int ptm_handoff_take(ptm_ctx *m);
+
+/* pam_totp.c: the account of PAM_USER into m->user (and group policy as gids). quiet: log
+ * nothing (the forward_pass line). PAM_SUCCESS, PAM_USER_UNKNOWN, PAM_BUF_ERR,
+ * PAM_AUTHINFO_UNAVAIL (group database unreadable). */
+int ptm_lookup_user(ptm_ctx *m, bool quiet);
+/* exempt_users / exempt_groups (by gid); *why gets the audit reason. */
+bool ptm_exempt(ptm_ctx *m, const char **why);
 
 /* answer.c: the answer to check, according to forward_pass / use_first_pass / try_first_pass.
  * *from_authtok tells whether it came from PAM_AUTHTOK (try_first_pass may then ask again).

@@ -39,7 +39,7 @@ int ptm_record_first_required(ptm_ctx *m, int64_t now)
     return rc;
 }
 
-static int lookup_user(ptm_ctx *m)
+int ptm_lookup_user(ptm_ctx *m, bool quiet)
 {
     const char *name = NULL;
     int rc = pam_get_user(m->pamh, &name, NULL);
@@ -49,23 +49,36 @@ static int lookup_user(ptm_ctx *m)
         return PAM_USER_UNKNOWN;
     struct passwd *pw = pam_modutil_getpwnam(m->pamh, name);
     if (pw == NULL) {
-        pt_log(LOG_NOTICE, "no account named \"%s\"", name);
+        /* The typed name is not logged, as pam_unix does: it may be a password typed into the
+         * name prompt, and it is text of the client's choosing (pam_totp(8), LOGGING). */
+        if (!quiet)
+            pt_log(LOG_NOTICE, "authentication for an unknown user name (name not logged)");
         return PAM_USER_UNKNOWN;
     }
-    /* The gids are needed to act as the user; group names only when the policy names groups
-     * (resolving them costs a group-database lookup per group on every login). */
+    /* The gids are needed to act as the user and to decide group policy by gid. */
     rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
                                  pw->pw_shell);
-    if (rc == PT_OK && pt_policy_uses_groups(&m->opt))
-        rc = pt_user_load_group_names(&m->user);
-    if (rc != PT_OK)
-        pt_user_free(&m->user);
+    if (rc == PT_OK && pt_policy_uses_groups(&m->opt)) {
+        rc = pt_group_policy_resolve(&m->opt, &m->gp);
+        if (rc != PT_OK)
+            pt_user_free(&m->user);
+    }
     if (rc == PT_ERR_NOMEM)
         return PAM_BUF_ERR;
+    if (rc == PT_ERR_IO)
+        return PAM_AUTHINFO_UNAVAIL; /* the group database could not be read: fail closed */
     if (rc != PT_OK)
         return PAM_USER_UNKNOWN;
     m->have_user = true;
+    /* Diagnostics name the account only escaped: NSS names are not always root's choice. */
+    pt_audit_value(m->lname, sizeof(m->lname), m->user.name);
     return PAM_SUCCESS;
+}
+
+bool ptm_exempt(ptm_ctx *m, const char **why)
+{
+    return pt_policy_exempt(&m->opt, &m->gp, m->user.name, m->user.gids, (size_t)m->user.ngids,
+                            why);
 }
 
 /* A pending enrolment (pam-totp enrol --begin, not yet confirmed) counts as none. */
@@ -81,7 +94,7 @@ static int load_enrolment(ptm_ctx *m)
     if (rc == PT_ERR_NOENT)
         return PAM_SUCCESS;
     pam_syslog(m->pamh, LOG_ERR, "enrolment of %s unusable (%s, see above): failing closed",
-               m->user.name, pt_strerror(rc));
+               m->lname, pt_strerror(rc));
     return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -119,7 +132,7 @@ static int dispatch(ptm_ctx *m, const pt_decision *d, int64_t now)
         int rc = ptm_record_first_required(m, now);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "could not record when MFA became required for %s "
-                       "(%s): failing closed", m->user.name, pt_strerror(rc));
+                       "(%s): failing closed", m->lname, pt_strerror(rc));
             return PAM_AUTHINFO_UNAVAIL;
         }
     }
@@ -153,16 +166,21 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
     item = NULL;
     if (pam_get_item(m->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
         m->rhost = item;
-    rc = lookup_user(m);
+    /* The line after the password step of the one-prompt stack: take what the first handed on. */
+    if (m->opt.forward_pass)
+        return ptm_forward_ask(m);
+    rc = ptm_handoff_take(m);
     if (rc != PAM_SUCCESS)
         return rc;
-    const char *const *groups = (const char *const *)m->user.groups;
+    rc = ptm_lookup_user(m, false);
+    if (rc != PAM_SUCCESS)
+        return rc;
 
     /* Disabled or exempt: decided before any file is touched. */
     if (m->opt.mfa == PT_MFA_DISABLED)
         return PAM_IGNORE;
     const char *why = NULL;
-    if (pt_policy_exempt(&m->opt, m->user.name, groups, m->user.ngroups, &why)) {
+    if (ptm_exempt(m, &why)) {
         PTM_AUDIT(m, LOG_NOTICE, "exempt_skip", "reason", why, NULL);
         return PAM_IGNORE;
     }
@@ -172,7 +190,8 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
 
     int64_t now = (int64_t)time(NULL);
     pt_policy_input in = {
-        .user = m->user.name, .groups = groups, .ngroups = m->user.ngroups,
+        .user = m->user.name, .gp = &m->gp, .gids = m->user.gids,
+        .ngids = (size_t)m->user.ngids,
         .enrolled = m->enrolled, .now = now,
     };
     pt_decision d = pt_policy_decide(&m->opt, &in);
@@ -181,14 +200,14 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         rc = pt_state_read(&m->opt, &m->user, &m->state);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s, see above): "
-                       "failing closed", m->user.name, pt_strerror(rc));
+                       "failing closed", m->lname, pt_strerror(rc));
             return PAM_AUTHINFO_UNAVAIL;
         }
         in.first_required = m->state.first_required;
         in.lock_until = m->state.lock_until;
         d = pt_policy_decide(&m->opt, &in);
     }
-    pt_log(LOG_DEBUG, "user %s: decision %d (%s)", m->user.name, (int)d.kind,
+    pt_log(LOG_DEBUG, "user %s: decision %d (%s)", m->lname, (int)d.kind,
            d.reason ? d.reason : "-");
     return dispatch(m, &d, now);
 }
@@ -204,6 +223,8 @@ PTM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     ptm_log_attach(pamh);
     int rc = authenticate(m, argc, argv);
     pt_enrolment_wipe(&m->enrol);
+    ptm_answer_free(&m->handed_code);
+    pt_group_policy_free(&m->gp);
     if (m->have_user)
         pt_user_free(&m->user);
     pt_wipe(m, sizeof(*m));

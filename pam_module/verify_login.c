@@ -52,7 +52,7 @@ static int reload_enrolment(ptm_ctx *m)
     }
     pt_enrolment_wipe(&fresh);
     pam_syslog(m->pamh, LOG_ERR, "enrolment of %s changed or became unusable during the login "
-               "(%s): failing closed", m->user.name,
+               "(%s): failing closed", m->lname,
                rc == PT_OK ? "no longer active" : pt_strerror(rc));
     return PAM_AUTHINFO_UNAVAIL;
 }
@@ -64,7 +64,7 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
     int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
     if (rc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s): failing closed",
-                   m->user.name, pt_strerror(rc));
+                   m->lname, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
     /* The login's own enrolment (not one being set up at login), bound to another id. */
@@ -89,7 +89,7 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
     pt_state_close(&h);
     if (rc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not check or record the answer of %s (%s): failing "
-                   "closed", m->user.name, pt_strerror(rc));
+                   "closed", m->lname, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
     *nfailures = m->state.nfailures;
@@ -153,7 +153,7 @@ int ptm_verify_login(ptm_ctx *m)
     bool from_authtok = false;
     int rc = ptm_get_answer(m, &answer, &from_authtok, &rest);
     if (rc != PAM_SUCCESS) {
-        pt_log(LOG_DEBUG, "no answer from %s (%s)", m->user.name, pam_strerror(m->pamh, rc));
+        pt_log(LOG_DEBUG, "no answer from %s (%s)", m->lname, pam_strerror(m->pamh, rc));
         return rc;
     }
     for (int attempt = 0;; attempt++) {

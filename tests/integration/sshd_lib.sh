@@ -8,8 +8,10 @@
 #   sshd_start METHODS [EPOCH]     sshd on 127.0.0.1:$SSHD_PORT; with EPOCH it runs under libfaketime
 #                                  with its clock starting at EPOCH (so the module's time is known)
 #   sshd_stop                      by the PID in its PidFile
-#   ask_set PASSWORD [CODE...]     what the askpass script answers: the password for "Password:",
-#                                  the CODEs in order for "Verification code:" prompts
+#   ask_set PASSWORD [CODE...]     what the askpass script answers: the password for "Password:"
+#                                  and for the one-prompt stack's "Password & verification code:"
+#                                  (give password and code together then), the CODEs in order for
+#                                  "Verification code:" prompts
 #   sshd_log_count RE / sshd_log_has STRING   what this sshd logged / any sshd of the test logged
 #   ssh_login USER [ssh options]   one login running `echo PT-LOGIN-OK`; status 0 when it got in.
 #                                  $SSH_OUT / $SSH_ERR hold the client's stdout / stderr and
@@ -275,6 +277,8 @@ code_from_uri() {
 case "$last" in
 *[Pp]ress\ [Ee]nter*)
     echo ;;
+*[Pp]assword\ \&\ verification\ code:*)
+    cat "$D/password" ;;
 *[Pp]assword:*)
     cat "$D/password" ;;
 *[Cc]ode*:*)

@@ -15,37 +15,93 @@ M="$PT_MODULE config=$CONF state_dir=$STATE_DIR"
 no_prompt() { ! printf '%s\n' "$OUT" | grep -q '^PROMPT'; }
 t=$T0
 
-# --- forward_pass: pam_totp first, asking once; the password goes on to pam_unix.
-mod_stack "auth required $M forward_pass" "auth required pam_unix.so use_first_pass"
+# --- The one-prompt stack (pam_totp(8) ONE PROMPT): the forward_pass line asks and hands on,
+# pam_unix checks the password, the plain line after it checks the handed code.
+FWD=("auth required $M forward_pass" "auth requisite pam_unix.so use_first_pass nodelay"
+    "auth required $M")
+mod_stack "${FWD[@]}"
+prompts() { printf '%s\n' "$OUT" | grep -c '^PROMPT' || true; }
+# The whole conversation but the result line: what a client sees.
+seen() { printf '%s\n' "$OUT" | grep -v '^RESULT'; }
+failures_of() { sed -n 's/^failures = //p' "$(state_of "$1")" 2>/dev/null; }
 run_at $t "$U" "$PW$(code $t)"
-expect_eq "forward_pass: password + code accepted" "$RC" 0
-expect_match "forward_pass: one combined prompt" "$OUT" '^PROMPT_ECHO_OFF: Password & verification code: $'
-expect_eq "forward_pass: only one prompt" "$(printf '%s\n' "$OUT" | grep -c '^PROMPT')" 1
+expect_eq "one prompt: password + code accepted" "$RC" 0
+expect_match "one prompt: the combined prompt" "$OUT" '^PROMPT_ECHO_OFF: Password & verification code: $'
+expect_eq "one prompt: only one prompt" "$(prompts)" 1
 t=$((t + 60))
 run_at $t "$U" "$PW$(code $((t - 120)))"
-expect_eq "forward_pass: right password, wrong code refused" "$RC" $PAM_AUTH_ERR
-t=$((t + 60))
-run_at $t "$U" "wrong$(code $t)"
-expect_eq "forward_pass: wrong password, right code refused (by pam_unix)" "$RC" $PAM_AUTH_ERR
+expect_eq "one prompt: right password, wrong code refused" "$RC" $PAM_AUTH_ERR
+expect_eq "one prompt: the wrong code counts (after the password)" "$(failures_of "$U" | tr ',' '\n' | grep -c .)" 1
 t=$((t + 60))
 run_at $t "$U" "$PW" "$(code $t)"
-expect_eq "forward_pass: no code at the end: asked for it separately" "$RC" 0
-expect_match "forward_pass: second prompt for the code" "$OUT" 'PROMPT_ECHO_OFF: Verification code: '
+expect_eq "one prompt: no code typed: asked after the password passed" "$RC" 0
+expect_eq "one prompt: the second prompt is for the code" "$(printf '%s\n' "$OUT" | grep '^PROMPT' | sed -n 2p)" \
+    "PROMPT_ECHO_OFF: Verification code: "
+t=$((t + 60))
+run_at $t "$U" "wrong$(code $t)" "$(code $t)"
+expect_eq "one prompt: wrong password + right code refused" "$RC" $PAM_AUTH_ERR
+expect_eq "one prompt: a wrong password gets no second prompt" "$(prompts)" 1
+run_at $t "$U" "$PW$(code $t)"
+expect_eq "one prompt: the code sent with a wrong password still works (never checked)" "$RC" 0
 t=$((t + 60))
 run_at $t "$U" "$PW${BACKUP[0]}"
-expect_eq "forward_pass: password + grouped backup code accepted" "$RC" 0
+expect_eq "one prompt: password + grouped backup code accepted" "$RC" 0
 run_at $t "$U" "$PW" "$(printf '%s' "${BACKUP[1]}" | tr -d - | tr A-Z a-z)"
-expect_eq "forward_pass: backup code in any spelling at the second prompt" "$RC" 0
-# A user who is not asked for a code: the password module must prompt itself (try_first_pass).
-mod_stack "auth required $M forward_pass" "auth required pam_unix.so try_first_pass"
+expect_eq "one prompt: backup code in any spelling at the later prompt" "$RC" 0
+
+# The attack: someone who knows only the name sends wrong-password + digits, more times than
+# deny allows. Nothing is checked or counted, and the real user still logs in.
+t=$((t + 60))
+before=$(cat "$(state_of "$U")")
+for i in 1 2 3 4 5 6 7; do
+    run_at $t "$U" "wrong-password$(printf '%06d' "$i")"
+    [ "$RC" != 0 ] || fail "attack attempt $i logged in"
+done
+expect_eq "attack: the state did not change at all" "$(cat "$(state_of "$U")")" "$before"
+run_at $t "$U" "$PW$(code $t)"
+expect_eq "attack: the real user logs in afterwards" "$RC" 0
+expect_nomatch "attack: and sees no lock message" "$OUT" 'locked'
+
+# Every account sees the same conversation for a wrong password: unknown, unenrolled,
+# enrolled, locked; under mfa = required (which denies the unenrolled one after the password).
+L=pttestl-$$
+mod_user "$L"
+printf '%s:%s\n' "$L" "$PW" | chpasswd
+UBACKUP=("${BACKUP[@]}")
+enrol "$L"
+BACKUP=("${UBACKUP[@]}")
+mod_conf "mfa = required" "deny = 1"
+t=$((t + 60))
+run_at $t "$L" "$PW$(code $((t - 600)))"
+expect_eq "locked user: locked by a wrong code after the right password" "$RC" $PAM_AUTH_ERR
+t=$((t + 60))
+run_at $t "$U" "wrong$(code $t)"; seen_enrolled=$(seen)
+run_at $t "$N" "wrong$(code $t)"; seen_unenrolled=$(seen)
+run_at $t "$L" "wrong$(code $t)"; seen_locked=$(seen)
+run_at $t "nosuchuser-$$" "wrong$(code $t)"; seen_unknown=$(seen)
+expect_eq "same prompt: enrolled" "$seen_enrolled" "PROMPT_ECHO_OFF: $(printf 'Password & verification code: ')"
+expect_eq "same conversation: unenrolled as enrolled" "$seen_unenrolled" "$seen_enrolled"
+expect_eq "same conversation: locked as enrolled" "$seen_locked" "$seen_enrolled"
+expect_eq "same conversation: unknown as enrolled" "$seen_unknown" "$seen_enrolled"
+# After the right password each gets its answer.
+run_at $t "$L" "$PW$(code $t)"
+expect_match "locked user, right password: the lock is told" "$OUT" 'locked'
 run_at $t "$N" "$PW"
-expect_eq "forward_pass, user without MFA: pam_unix try_first_pass asks and accepts" "$RC" 0
-# Enrolment at login would run before the password is checked: refused with forward_pass.
+expect_eq "unenrolled user, mfa = required: denied after the password" "$RC" $PAM_AUTH_ERR
+expect_match "unenrolled user: told after the password how to get MFA" "$OUT" 'pam-totp enrol'
+# An unenrolled user whose password ends in digits: nothing is split off.
+mod_conf "mfa = optional"
+PWD6="Pw-$$-n654321"
+printf '%s:%s\n' "$N" "$PWD6" | chpasswd
+run_at $t "$N" "$PWD6"
+expect_eq "unenrolled user, password ending in digits: logs in with one prompt" "$RC" 0
+expect_eq "unenrolled user: one prompt" "$(prompts)" 1
+printf '%s:%s\n' "$N" "$PW" | chpasswd
+# Enrolment at login after the password step of the one-prompt stack.
 mod_conf "mfa = required" "enrol_at_login = yes"
-mod_stack "auth required $M forward_pass" "auth required pam_unix.so try_first_pass"
-run_at $t "$N" "$PW"
-expect_eq "forward_pass + enrol_at_login: refused" "$RC" $PAM_AUTH_ERR
-expect_nomatch "forward_pass + enrol_at_login: no secret shown" "$OUT" 'otpauth://'
+run_at $t "$N" "wrong"
+expect_nomatch "one prompt + enrol_at_login: a wrong password shows no secret" "$OUT" 'otpauth://'
+expect_eq "one prompt + enrol_at_login: and one prompt" "$(prompts)" 1
 mod_conf "mfa = optional"
 
 # --- use_first_pass: the code comes from PAM_AUTHTOK (set by an earlier module: pam_set_items).

@@ -134,6 +134,21 @@ static void test_escaping(void **state)
     assert_true(well_formed(buf));
 }
 
+/* A value for a diagnostic: bare when safe, else quoted and escaped, and cut inside the quotes. */
+static void test_value(void **state)
+{
+    char out[64];
+    (void)state;
+    assert_string_equal(pt_audit_value(out, sizeof out, "alice"), "alice");
+    assert_string_equal(pt_audit_value(out, sizeof out, "x\" event=login_ok user=root z=\""),
+                        "\"x\\\" event=login_ok user=root z=\\\"\"");
+    assert_string_equal(pt_audit_value(out, sizeof out, "a\nb"), "\"a\\x0ab\"");
+    assert_string_equal(pt_audit_value(out, sizeof out, ""), "\"\"");
+    char small[8];
+    assert_string_equal(pt_audit_value(small, sizeof small, "a b c d e"), "\"a b c\"");
+    assert_string_equal(pt_audit_value(small, sizeof small, "\x01\x02"), "\"\\x01\"");
+}
+
 static void test_pairs_and_sentinel(void **state)
 {
     char buf[PT_AUDIT_MAX];
@@ -304,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_bare_and_quoted),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_pairs_and_sentinel),
+        cmocka_unit_test(test_value),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_truncation_long_user),
         cmocka_unit_test(test_pt_audit_sink),

@@ -3,6 +3,7 @@
  * the front ends before the policy runs: they are tested through libpam.) */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,10 +29,81 @@ static pt_options opts(pt_mfa_mode mfa)
     return o;
 }
 
+/* The policy decides by gid; the tests name groups, through this table (as getgrnam would).
+ * "sudoers" shares gid 27 with "sudo", as two names do after `groupadd -o`. */
+static const struct {
+    const char *name;
+    gid_t gid;
+} group_table[] = {
+    {"alice", 1000}, {"users", 100}, {"sudo", 27},   {"sudoers", 27}, {"ops", 500},
+    {"robots", 600}, {"wheel", 10},  {"adm", 4},     {"bob", 700},
+};
+
+static bool gid_named(const char *name, gid_t *gid)
+{
+    for (size_t i = 0; i < sizeof group_table / sizeof group_table[0]; i++)
+        if (strcmp(group_table[i].name, name) == 0) {
+            *gid = group_table[i].gid;
+            return true;
+        }
+    return false;
+}
+
+/* The user's gids for a list of group names, in a slot of a small pool (valid for 64 calls). */
+static const gid_t *gids_of(const char *const *names, size_t n)
+{
+    static gid_t pool[64][8];
+    static unsigned next;
+    gid_t *g = pool[next++ % 64];
+    for (size_t i = 0; i < n && i < 8; i++)
+        assert_true(gid_named(names[i], &g[i]));
+    return g;
+}
+
+/* What pt_group_policy_resolve does, from the table. */
+static void set_of(const char *list, pt_gidset *set, gid_t *store)
+{
+    char copy[PT_LIST_MAX];
+    set->gids = store;
+    set->n = 0;
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *t = strtok_r(copy, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save))
+        if (set->n < 8 && gid_named(t, &store[set->n]))
+            set->n++;
+}
+
+static pt_group_policy *gp_of(const pt_options *o)
+{
+    static pt_group_policy gp;
+    static gid_t a[8], r[8], e[8];
+    set_of(o->admin_groups, &gp.admin, a);
+    set_of(o->require_groups, &gp.require, r);
+    set_of(o->exempt_groups, &gp.exempt, e);
+    return &gp;
+}
+
+static pt_decision decide(const pt_options *o, pt_policy_input *in)
+{
+    in->gp = gp_of(o);
+    return pt_policy_decide(o, in);
+}
+
+static bool requires_of(const pt_options *o, const char *const *groups, size_t n)
+{
+    return pt_policy_requires(o, gp_of(o), gids_of(groups, n), n);
+}
+
+static bool exempt_of(const pt_options *o, const char *user, const char *const *groups,
+                      size_t n, const char **why)
+{
+    return pt_policy_exempt(o, gp_of(o), user, gids_of(groups, n), n, why);
+}
+
 static pt_policy_input input(const char *const *groups, size_t n, bool enrolled)
 {
-    pt_policy_input in = {.user = "alice", .groups = groups, .ngroups = n, .enrolled = enrolled,
-                          .now = NOW, .first_required = 0, .lock_until = 0};
+    pt_policy_input in = {.user = "alice", .gids = groups ? gids_of(groups, n) : NULL,
+                          .ngids = n, .enrolled = enrolled, .now = NOW, .first_required = 0,
+                          .lock_until = 0};
     return in;
 }
 
@@ -52,10 +124,10 @@ static void test_row_disabled(void **state)
     snprintf(o.require_groups, sizeof o.require_groups, "ops");
     pt_policy_input in = IN(ops, true);
     in.lock_until = -1;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
     in.enrolled = false;
     o.enrol_at_login = true;
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_IGNORE, "disabled");
     assert_false(d.record_first_required);
 }
@@ -67,7 +139,7 @@ static void test_row_exempt(void **state)
     (void)state;
     snprintf(o.exempt_users, sizeof o.exempt_users, "bob, alice");
     pt_policy_input in = IN(plain, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_IGNORE, "exempt_user");
     assert_true(d.exempt);
     assert_true(d.required);
@@ -77,7 +149,7 @@ static void test_row_exempt(void **state)
     snprintf(o.exempt_groups, sizeof o.exempt_groups, "robots");
     in = IN(robots, true);
     in.lock_until = -1;
-    d = pt_policy_decide(&o, &in);
+    d = decide(&o, &in);
     expect(d, PT_DECIDE_IGNORE, "exempt_group");
     assert_true(d.exempt);
 }
@@ -91,7 +163,7 @@ static void test_row_enrolled(void **state)
     for (size_t i = 0; i < 3; i++) {
         pt_options o = opts(modes[i]);
         pt_policy_input in = IN(plain, true);
-        pt_decision d = pt_policy_decide(&o, &in);
+        pt_decision d = decide(&o, &in);
         expect(d, PT_DECIDE_VERIFY, "enrolled");
         assert_false(d.exempt);
         assert_int_equal(d.required, modes[i] == PT_MFA_REQUIRED);
@@ -106,7 +178,7 @@ static void test_row_not_required(void **state)
     o.enrol_grace_days = 5;
     o.enrol_at_login = true;
     pt_policy_input in = IN(admin, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_IGNORE, "not_required");
     assert_false(d.required);
     assert_false(d.record_first_required);
@@ -120,14 +192,14 @@ static void test_row_grace(void **state)
     o.enrol_grace_days = 7;
     o.enrol_at_login = true; /* grace comes first */
     pt_policy_input in = IN(plain, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_GRACE, "grace");
     assert_true(d.required);
     assert_true(d.record_first_required);
     assert_int_equal(d.grace_left, 7 * DAY);
 
     in.first_required = NOW - 2 * DAY - 3600;
-    d = pt_policy_decide(&o, &in);
+    d = decide(&o, &in);
     expect(d, PT_DECIDE_GRACE, "grace");
     assert_false(d.record_first_required);
     assert_int_equal(d.grace_left, 5 * DAY - 3600);
@@ -140,13 +212,13 @@ static void test_row_enrol_at_login(void **state)
     (void)state;
     o.enrol_at_login = true;
     pt_policy_input in = IN(plain, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_ENROL, "enrol_at_login");
     assert_false(d.record_first_required);
 
     o.enrol_grace_days = 1;
     in.first_required = NOW - DAY;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+    expect(decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
 }
 
 /* Row: required, none, grace over -> DENY. */
@@ -155,14 +227,14 @@ static void test_row_deny(void **state)
     pt_options o = opts(PT_MFA_REQUIRED);
     (void)state;
     pt_policy_input in = IN(plain, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_DENY, "no_enrolment");
     assert_true(d.required);
     assert_false(d.record_first_required); /* grace 0: nothing to count */
 
     o.enrol_grace_days = 2;
     in.first_required = NOW - 3 * DAY;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 }
 
 /* Row: locked after too many failures -> LOCKED with the time left, no check. */
@@ -172,34 +244,34 @@ static void test_row_locked(void **state)
     (void)state;
     pt_policy_input in = IN(plain, true);
     in.lock_until = NOW + 120;
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_LOCKED, "locked");
     assert_int_equal(d.lock_left, 120);
 
     in.lock_until = -1; /* until an admin unlocks */
-    d = pt_policy_decide(&o, &in);
+    d = decide(&o, &in);
     expect(d, PT_DECIDE_LOCKED, "locked");
     assert_int_equal(d.lock_left, -1);
 
     in.lock_until = NOW; /* expired right now */
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    expect(decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
     in.lock_until = NOW - 1;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    expect(decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
 
     /* A clock before 1970: no lock (0) is no lock, not a time in the future. */
     in.now = -3600;
     in.lock_until = 0;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    expect(decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
     in.lock_until = -1;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    expect(decide(&o, &in), PT_DECIDE_LOCKED, "locked");
     in.lock_until = 300; /* a lock recorded while the clock was wrong: still running */
-    assert_int_equal(pt_policy_decide(&o, &in).lock_left, 299);
+    assert_int_equal(decide(&o, &in).lock_left, 299);
     /* Grace starting before 1970 records a time that is not the "never" sentinel. */
     pt_options g = opts(PT_MFA_REQUIRED);
     g.enrol_grace_days = 1;
     pt_policy_input gi = IN(plain, false);
     gi.now = -3600;
-    pt_decision d2 = pt_policy_decide(&g, &gi);
+    pt_decision d2 = decide(&g, &gi);
     expect(d2, PT_DECIDE_GRACE, "grace");
     assert_true(d2.record_first_required);
 }
@@ -211,28 +283,28 @@ static void test_required_for_admins(void **state)
     pt_options o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
     (void)state;
     pt_policy_input in = IN(admin, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
     in = IN(plain, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
 
     /* The wheel group counts by default; a custom comma list replaces the default. */
     static const char *const wheel[] = {"wheel"};
     in = IN(wheel, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
     snprintf(o.admin_groups, sizeof o.admin_groups, "adm,ops");
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
     in = IN(ops, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 
     /* Under mfa=optional being an admin requires nothing. */
     o = opts(PT_MFA_OPTIONAL);
     in = IN(admin, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
 
     /* No groups at all. */
     o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
     in = input(NULL, 0, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
 }
 
 static void test_require_groups(void **state)
@@ -241,24 +313,47 @@ static void test_require_groups(void **state)
     (void)state;
     snprintf(o.require_groups, sizeof o.require_groups, "ops");
     pt_policy_input in = IN(ops, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
     in = IN(plain, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
-    assert_true(pt_policy_requires(&o, ops, 2));
-    assert_false(pt_policy_requires(&o, plain, 2));
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    assert_true(requires_of(&o, ops, 2));
+    assert_false(requires_of(&o, plain, 2));
 
     /* require_groups with required_for_admins: either makes it required. */
     o.mfa = PT_MFA_REQUIRED_FOR_ADMINS;
-    assert_true(pt_policy_requires(&o, ops, 2));
-    assert_true(pt_policy_requires(&o, admin, 2));
-    assert_false(pt_policy_requires(&o, plain, 2));
+    assert_true(requires_of(&o, ops, 2));
+    assert_true(requires_of(&o, admin, 2));
+    assert_false(requires_of(&o, plain, 2));
 
     /* mfa=disabled wins over require_groups (the predicate itself ignores it). */
     o.mfa = PT_MFA_DISABLED;
     in = IN(ops, false);
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_IGNORE, "disabled");
     assert_true(d.required);
+}
+
+/* Two names of one gid (groupadd -o) are one group: a member listed under either name is in
+ * the configured one, as sudo and the kernel see it. */
+static void test_shared_gid(void **state)
+{
+    static const char *const in_sudo[] = {"alice", "sudo"};
+    static const char *const in_sudoers[] = {"alice", "sudoers"};
+    pt_options o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    (void)state;
+    snprintf(o.admin_groups, sizeof o.admin_groups, "sudoers");
+    pt_policy_input in = IN(in_sudo, false);
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    snprintf(o.admin_groups, sizeof o.admin_groups, "sudo");
+    in = IN(in_sudoers, false);
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    o = opts(PT_MFA_OPTIONAL);
+    snprintf(o.require_groups, sizeof o.require_groups, "sudoers");
+    assert_true(requires_of(&o, in_sudo, 2));
+    snprintf(o.exempt_groups, sizeof o.exempt_groups, "sudoers");
+    const char *why = NULL;
+    assert_true(exempt_of(&o, "alice", in_sudo, 2, &why));
+    assert_string_equal(why, "exempt_group");
 }
 
 static void test_exempt_combinations(void **state)
@@ -269,30 +364,30 @@ static void test_exempt_combinations(void **state)
     snprintf(o.require_groups, sizeof o.require_groups, "robots");
     snprintf(o.exempt_groups, sizeof o.exempt_groups, "robots");
     /* In an admin group, a require group and an exempt group: exempt wins. */
-    assert_true(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_true(exempt_of(&o, "alice", robots, 3, &why));
     assert_string_equal(why, "exempt_group");
     pt_policy_input in = IN(robots, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "exempt_group");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "exempt_group");
 
     /* A user exemption is reported as such, even when a group also matches. */
     snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
-    assert_true(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_true(exempt_of(&o, "alice", robots, 3, &why));
     assert_string_equal(why, "exempt_user");
 
     /* Names match exactly, not as prefixes. */
     snprintf(o.exempt_users, sizeof o.exempt_users, "alic alice2");
     o.exempt_groups[0] = '\0';
-    assert_false(pt_policy_exempt(&o, "alice", robots, 3, &why));
+    assert_false(exempt_of(&o, "alice", robots, 3, &why));
     assert_null(why);
-    assert_false(pt_policy_exempt(&o, "alice", robots, 3, NULL));
+    assert_false(exempt_of(&o, "alice", robots, 3, NULL));
     in = IN(robots, false);
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 
     /* A user and a group of the same name are different things. */
     snprintf(o.exempt_groups, sizeof o.exempt_groups, "bob");
     static const char *const bobs[] = {"bob"};
-    assert_true(pt_policy_exempt(&o, "carol", bobs, 1, &why));
-    assert_false(pt_policy_exempt(&o, "bob", plain, 2, &why));
+    assert_true(exempt_of(&o, "carol", bobs, 1, &why));
+    assert_false(exempt_of(&o, "bob", plain, 2, &why));
 }
 
 /* ---- grace ---- */
@@ -308,37 +403,37 @@ static void test_grace_countdown_and_expiry(void **state)
     /* The countdown runs down with the clock... */
     for (int64_t t = 0; t < 3 * DAY; t += DAY / 2) {
         in.now = NOW + t;
-        pt_decision d = pt_policy_decide(&o, &in);
+        pt_decision d = decide(&o, &in);
         expect(d, PT_DECIDE_GRACE, "grace");
         assert_int_equal(d.grace_left, 3 * DAY - t);
         assert_false(d.record_first_required);
     }
     /* ...one second is still grace; when the time is used up it is over. */
     in.now = NOW + 3 * DAY - 1;
-    assert_int_equal(pt_policy_decide(&o, &in).grace_left, 1);
+    assert_int_equal(decide(&o, &in).grace_left, 1);
     in.now = NOW + 3 * DAY;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
     in.now = NOW + 300 * DAY;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 
     /* A recorded time in the future (the clock went back) never gives more than the full grace. */
     in.now = NOW;
     in.first_required = NOW + 50 * DAY;
-    assert_int_equal(pt_policy_decide(&o, &in).grace_left, 3 * DAY);
+    assert_int_equal(decide(&o, &in).grace_left, 3 * DAY);
     /* A corrupt negative time gives none. */
     in.first_required = -5;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 
     /* The maximum grace does not overflow. */
     o.enrol_grace_days = 3650;
     in.first_required = 0;
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     assert_int_equal(d.grace_left, 3650 * DAY);
     assert_true(d.record_first_required);
 
     /* Becoming enrolled ends the grace question. */
     in.enrolled = true;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
+    expect(decide(&o, &in), PT_DECIDE_VERIFY, "enrolled");
 }
 
 /* ---- where a lock matters ---- */
@@ -350,37 +445,37 @@ static void test_lock_ordering(void **state)
     /* Not enrolled, not required: nothing is checked, so the lock does not show. */
     pt_policy_input in = IN(plain, false);
     in.lock_until = NOW + 60;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
 
     /* Required, in grace: grace (no code is checked). */
     o.mfa = PT_MFA_REQUIRED;
     o.enrol_grace_days = 1;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_GRACE, "grace");
+    expect(decide(&o, &in), PT_DECIDE_GRACE, "grace");
 
     /* Required, grace over, enrol at login: the enrolment confirms a code, so the lock holds. */
     o.enrol_grace_days = 0;
     o.enrol_at_login = true;
-    pt_decision d = pt_policy_decide(&o, &in);
+    pt_decision d = decide(&o, &in);
     expect(d, PT_DECIDE_LOCKED, "locked");
     assert_int_equal(d.lock_left, 60);
     in.lock_until = 0;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+    expect(decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
 
     /* Required, grace over, no enrol at login: denied for having no MFA, not for the lock. */
     o.enrol_at_login = false;
     in.lock_until = -1;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
 
     /* Exempt or disabled beats a lock. */
     in.enrolled = true;
     snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "exempt_user");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "exempt_user");
     o.exempt_users[0] = '\0';
     o.mfa = PT_MFA_DISABLED;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
     /* And enrolled + locked under any other mode is LOCKED. */
     o.mfa = PT_MFA_REQUIRED;
-    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    expect(decide(&o, &in), PT_DECIDE_LOCKED, "locked");
 }
 
 /* Group names are resolved at login only when a decision can depend on them. */
@@ -421,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_required_for_admins),
         cmocka_unit_test(test_require_groups),
         cmocka_unit_test(test_exempt_combinations),
+        cmocka_unit_test(test_shared_gid),
         cmocka_unit_test(test_grace_countdown_and_expiry),
         cmocka_unit_test(test_lock_ordering),
         cmocka_unit_test(test_uses_groups),

@@ -248,6 +248,40 @@ static void test_stateless(void **state)
 
 /* The code that activated an enrolment (confirmed by pam-totp, outside the runtime state) is
  * never accepted afterwards, at login or by a stateless check; the next step's code is. */
+/* A step a user-run command accepted (command_step) is never accepted at login; it survives the
+ * file format, and a file without it reads as -1 (none). */
+static void test_command_step(void **state)
+{
+    (void)state;
+    char c[PT_CODE_MAX + 1];
+    const char *method = NULL;
+    int64_t step = -2;
+    assert_int_equal(e.command_step, -1);
+    strcpy(c, code_at(&e, NOW + 60));
+    assert_int_equal(pt_verify_stateless_step(&o, &e, NULL, c, NOW + 60, &method, &step), 1);
+    assert_int_equal(step, pt_totp_step(NOW + 60, 30));
+    e.command_step = step;
+
+    char *text = NULL;
+    size_t len = 0;
+    pt_enrolment back;
+    assert_int_equal(pt_enrolment_format(&e, &text, &len), PT_OK);
+    assert_non_null(strstr(text, "command_step = "));
+    assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
+    assert_int_equal(back.command_step, e.command_step);
+    pt_wipe(text, len);
+    free(text);
+    pt_enrolment_wipe(&back);
+
+    pt_verify_outcome out;
+    assert_int_equal(pt_verify_answer(&o, &e, &st, c, NOW + 60, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_REPLAY);
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, c, NOW + 60, &method), 0);
+    assert_int_equal(pt_verify_answer(&o, &e, &st, code_at(&e, NOW + 90), NOW + 90, &out), PT_OK);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    e.command_step = -1;
+}
+
 static void test_confirmed_step(void **state)
 {
     (void)state;
@@ -322,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup(test_eight_digits, setup),
         cmocka_unit_test_setup(test_stateless, setup),
         cmocka_unit_test_setup(test_confirmed_step, setup),
+        cmocka_unit_test_setup(test_command_step, setup),
         cmocka_unit_test_setup(test_period_change, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
