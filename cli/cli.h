@@ -51,12 +51,23 @@ int cli_load_config(cli_ctx *c);
 /* Resolves the target user: name (from --user) or, when NULL, the invoking user. Anyone but root
  * may only name themselves. Fills u (free with pt_user_free); returns an exit status. */
 int cli_target_user(cli_ctx *c, const char *name, pt_user *u);
+/* The user a subcommand acts on, taken the same way by every verb: a bare NAME after the
+ * options (getopt has finished, optind points past them) or --user NAME (already in *name);
+ * both may be given only when they agree. required: a verb that always acts on a named user
+ * (reset, unlock). Returns CLI_OK or CLI_USAGE (reported). */
+int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bool required);
 /* True when the command acts on an account other than the invoking one (an admin action). */
 bool cli_is_other_user(const pt_user *u);
 /* Refuses (exit status 1) unless running as root; what names the action for the message. */
 int cli_need_root(const cli_ctx *c, const char *what);
 /* A non-root user cannot touch a root-owned (system mode) enrolment: says so, returns 1 or 0. */
 int cli_refuse_system_mode(const cli_ctx *c, const char *what);
+/* How u gets an enrolment, as a clause for messages: `pam-totp enrol` only where u can run it
+ * (home mode); in system mode an administrator, or the next login when enrol_at_login is set.
+ * Returns out. */
+const char *cli_enrol_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz);
+/* The same for a new set of backup codes. */
+const char *cli_codes_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz);
 /* Maps a core error to an exit status (the core has already said what went wrong). */
 int cli_status_for_rc(int rc);
 /* A usage error: prints msg and the hint to --help, returns CLI_USAGE. */

@@ -1,5 +1,6 @@
-/* pam-totp list [--json] [--without-mfa] (root): every login account (uid >= UID_MIN from
- * /etc/login.defs, with a login shell) plus anyone with an enrolment, and a summary line. */
+/* pam-totp list [--json] [--without-mfa] (root): every login account (root, and uid >= UID_MIN
+ * from /etc/login.defs, with a login shell) plus anyone with an enrolment, and a summary line
+ * counting the rows shown. */
 #include <ctype.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -15,9 +16,10 @@
 static void help(void)
 {
     printf("Usage: pam-totp list [--json] [--without-mfa]\n\n"
-           "(root) Every login account (uid from UID_MIN in " LOGIN_DEFS ", with a login shell)\n"
-           "and anyone with an enrolment: enrolled?, MFA required by policy?, backup codes left,\n"
-           "locked?, and the enrolment deadline; then a summary line.\n\n"
+           "(root) Every login account (root, and uids from UID_MIN in " LOGIN_DEFS ", with a\n"
+           "login shell) and anyone with an enrolment: enrolled?, MFA required by policy?, backup\n"
+           "codes left, locked?, and the enrolment deadline; then a summary line counting the\n"
+           "accounts shown.\n\n"
            "  --json         a JSON array of {user, enrolled, backup_codes_left, locked, required,\n"
            "                 deadline}\n"
            "  --without-mfa  only accounts without an active enrolment\n"
@@ -101,7 +103,9 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
 {
     pt_user u;
     cli_view v;
-    bool login = pw->pw_uid >= min && login_shell(pw->pw_shell ? pw->pw_shell : "");
+    /* root is a login account whatever UID_MIN says: it is the account an attacker wants. */
+    bool login = (pw->pw_uid >= min || pw->pw_uid == 0) &&
+                 login_shell(pw->pw_shell ? pw->pw_shell : "");
     memset(&u, 0, sizeof(u));
     int rc = pt_user_from_passwd_map(&u, gm, pw->pw_name, pw->pw_uid, pw->pw_gid,
                                      pw->pw_dir ? pw->pw_dir : "",
@@ -122,12 +126,12 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
         if (st != CLI_OK)
             st = CLI_OK, v.enrolled = v.pending = false;
     }
-    if (st == CLI_OK && (login || v.enrolled || v.pending)) {
+    /* The summary counts the rows shown, so it always adds up to the listing above it. */
+    if (st == CLI_OK && (login || v.enrolled || v.pending) && (!without || !v.enrolled)) {
         t->accounts++;
         t->enrolled += v.enrolled;
         t->missing += v.required && !v.enrolled;
-        if (!without || !v.enrolled)
-            print_row(c, &u, &v, json, now, t);
+        print_row(c, &u, &v, json, now, t);
     }
     pt_user_free(&u);
     return st;
@@ -186,7 +190,7 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
     if (json)
         printf("%s]\n", t.first ? "" : "\n");
     else
-        printf("\n%u accounts, %u enrolled, %u required but not enrolled\n", t.accounts,
-               t.enrolled, t.missing);
+        printf("\n%u account%s%s, %u enrolled, %u required but not enrolled\n", t.accounts,
+               t.accounts == 1 ? "" : "s", without ? " without MFA" : "", t.enrolled, t.missing);
     return worst;
 }

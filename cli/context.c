@@ -2,6 +2,7 @@
  * The command is not setuid: a user acts on their own files with their own rights; root may act
  * on anyone. */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
@@ -172,4 +173,46 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
 {
     memset(e, 0, sizeof(*e));
     return pt_enrolment_load(&c->opt, u, e);
+}
+
+const char *cli_enrol_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz)
+{
+    bool other = cli_is_other_user(u);
+    if (pt_options_system_mode(&c->opt) && c->opt.enrol_at_login)
+        snprintf(out, outsz, "%s set%s it up at the next login, or root runs `pam-totp enrol "
+                 "--user %s`", other ? u->name : "you", other ? "s" : "", u->name);
+    else if (pt_options_system_mode(&c->opt))
+        snprintf(out, outsz, "ask an administrator: `pam-totp enrol --user %s` as root",
+                 u->name);
+    else if (other)
+        snprintf(out, outsz, "%s runs `pam-totp enrol`, or root runs `pam-totp enrol --user %s`",
+                 u->name, u->name);
+    else
+        snprintf(out, outsz, "run `pam-totp enrol`");
+    return out;
+}
+
+const char *cli_codes_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz)
+{
+    if (pt_options_system_mode(&c->opt) || cli_is_other_user(u))
+        snprintf(out, outsz, "`pam-totp backup-codes --user %s` as root makes a new set", u->name);
+    else
+        snprintf(out, outsz, "run `pam-totp backup-codes` for a new set");
+    return out;
+}
+
+int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bool required)
+{
+    if (optind < argc - 1)
+        return cli_usage_error(c, "name at most one user (a bare NAME or --user NAME), not %s "
+                               "and %s", argv[optind], argv[optind + 1]);
+    if (optind == argc - 1) {
+        if (*name != NULL && strcmp(*name, argv[optind]) != 0)
+            return cli_usage_error(c, "two users named (%s and --user %s): name one", argv[optind],
+                                   *name);
+        *name = argv[optind];
+    }
+    if (required && *name == NULL)
+        return cli_usage_error(c, "name the user: pam-totp %s NAME (or --user NAME)", c->verb);
+    return CLI_OK;
 }
