@@ -40,6 +40,7 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv);
 int cmd_reset(cli_ctx *c, int argc, char **argv);
 int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
+int cmd_doctor(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 
@@ -90,6 +91,14 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
  * (replay and lock are enforced by the module, not here). Returns an exit status. */
 int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why);
+
+/* ---- accounts.c ---- */
+#define CLI_LOGIN_DEFS "/etc/login.defs"
+struct passwd;
+/* UID_MIN from login.defs ("UID_MIN  1000"), or 1000. */
+unsigned long cli_uid_min(void);
+/* A login account: root, or uid >= uid_min, with a shell other than nologin or false. */
+bool cli_login_account(const struct passwd *pw, unsigned long uid_min);
 
 /* ---- policy view (status and list) ---- */
 typedef struct {
