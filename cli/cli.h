@@ -24,6 +24,7 @@ enum {
 typedef struct {
     pt_options opt;
     const char *config_path; /* --config, or NULL for the default file */
+    const char *service;     /* --service: the options of that PAM service's pam_totp.so line */
     bool config_loaded;
     bool root;               /* effective uid 0: may act on anyone */
     const char *verb;        /* the subcommand, for messages */
@@ -47,7 +48,9 @@ int cmd_doctor(cli_ctx *c, int argc, char **argv);
 /* The log sink: diagnostics to stderr ("pam-totp: ..."), audit lines to syslog (LOG_AUTHPRIV). */
 void cli_log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg);
 
-/* Reads the configuration (defaults, then the file; a missing default file is fine). */
+#define CLI_PAM_DIR "/etc/pam.d"
+/* Reads the configuration (defaults, then the file; a missing default file is fine), or with
+ * --service the options that service's pam_totp.so line gives the module. */
 int cli_load_config(cli_ctx *c);
 /* Resolves the target user: name (from --user) or, when NULL, the invoking user. Anyone but root
  * may only name themselves. Fills u (free with pt_user_free); returns an exit status. */

@@ -104,6 +104,7 @@ int cmd_doctor(cli_ctx *c, int argc, char **argv)
     if (st == CLI_OK) {
         doctor_sshd(&r, &svc);
         doctor_paths(&r, &svc);
+        doctor_shared_state(&r, &svc);
         st = doctor_accounts(c, &r, &svc);
         if (svc.n > 0) /* the clock matters only where codes are checked */
             doctor_clock(&r);

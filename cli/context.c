@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
+#include "doctor.h"
 #include "cli.h"
 #include "log.h"
 #include "pt_error.h"
@@ -67,10 +68,54 @@ int cli_status_for_rc(int rc)
     }
 }
 
+/* --service NAME: the options the module gets on that service's checking line (the last auth
+ * line loading pam_totp.so in /etc/pam.d/NAME, includes followed): its config= file or the
+ * default one, then its key=value arguments, exactly as pt_options_load does for the module. */
+static int load_service_options(cli_ctx *c)
+{
+    if (c->config_path != NULL) {
+        cli_err("--service and --config both name the configuration: give one");
+        return CLI_USAGE;
+    }
+    pt_dr_report r = {0};
+    pt_pam_stack st;
+    int rc = pt_pam_stack_load(CLI_PAM_DIR, c->service, &st, &r);
+    pt_dr_free(&r);
+    if (rc != PT_OK) {
+        cli_err("cannot read the PAM service %s/%s: %s", CLI_PAM_DIR, c->service,
+                pt_strerror(rc));
+        return rc == PT_ERR_NOENT ? CLI_USAGE : CLI_SYSERR;
+    }
+    const pt_pam_line *line = NULL;
+    for (size_t i = 0; i < st.n; i++)
+        if (pt_pam_is_totp(&st.v[i]) && strcmp(st.v[i].type, "auth") == 0)
+            line = &st.v[i];
+    int status = CLI_OK;
+    if (line == NULL) {
+        cli_err("the PAM service %s does not load pam_totp.so on an auth line", c->service);
+        status = CLI_USAGE;
+    } else {
+        const char *argv[PT_PAM_ARGS_MAX];
+        for (int i = 0; i < line->argc; i++)
+            argv[i] = line->argv[i];
+        if (pt_options_load(&c->opt, line->argc, argv) != PT_OK) {
+            cli_err("cannot use the configuration of service %s (%s:%u): fix it (see "
+                    "pam_totp.conf(5))", c->service, line->file, line->lineno);
+            status = CLI_SYSERR;
+        }
+    }
+    pt_pam_stack_free(&st);
+    if (status == CLI_OK)
+        c->config_loaded = true;
+    return status;
+}
+
 int cli_load_config(cli_ctx *c)
 {
     if (c->config_loaded)
         return CLI_OK;
+    if (c->service != NULL)
+        return load_service_options(c);
     const char *path = c->config_path ? c->config_path : PT_DEFAULT_CONFIG;
     pt_options_defaults(&c->opt);
     int rc = pt_options_load_file(&c->opt, path);

@@ -38,6 +38,7 @@ void doctor_sshd(pt_dr_report *r, const doctor_services *svc);
 /* doctor_host.c: the configuration file, the paths, the accounts, the clock. */
 void doctor_config(cli_ctx *c, pt_dr_report *r);
 void doctor_paths(pt_dr_report *r, const doctor_services *svc);
+void doctor_shared_state(pt_dr_report *r, const doctor_services *svc);
 int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc);
 void doctor_clock(pt_dr_report *r);
 

@@ -76,6 +76,30 @@ void doctor_paths(pt_dr_report *r, const doctor_services *svc)
     }
 }
 
+/* Two services with different enrolment files and one state_dir share each account's state:
+ * every switch between them rebinds it to the other enrolment, so used backup codes count as
+ * unused again, and a code accepted by one refuses the other's code of the same step. */
+void doctor_shared_state(pt_dr_report *r, const doctor_services *svc)
+{
+    for (size_t i = 0; i < svc->n; i++)
+        for (size_t j = i + 1; j < svc->n; j++) {
+            const pt_options *a = &svc->v[i].opt, *b = &svc->v[j].opt;
+            if (!svc->v[i].options_ok || !svc->v[j].options_ok ||
+                strcmp(a->state_dir, b->state_dir) != 0 ||
+                strcmp(a->enrolment_file, b->enrolment_file) == 0)
+                continue;
+            char where[600];
+            snprintf(where, sizeof where, "services %s and %s", svc->v[i].name,
+                     svc->v[j].name);
+            pt_dr_add(r, PT_DR_WEAKENS, "state_shared", where,
+                      "give the service with its own enrolment_file its own state_dir too "
+                      "(e.g. `state_dir=/var/lib/pam_totp/sudo` on its PAM line)",
+                      "two enrolment files (%s and %s) share the runtime state in %s: each "
+                      "switch between them forgets which backup codes were used", a->enrolment_file,
+                      b->enrolment_file, a->state_dir);
+        }
+}
+
 /* Names joined with ", " into out (cut with "..." when full). */
 static void add_name(char *out, size_t outsz, const char *name)
 {
@@ -93,7 +117,8 @@ typedef struct {
     char locked_out[600]; /* required, not enrolled, no grace left, no enrolment at login */
 } account_findings;
 
-static void one_account(cli_ctx *c, const pt_user *u, int64_t now, account_findings *f)
+static void one_account(cli_ctx *c, const pt_user *u, int64_t now, bool home_used,
+                        account_findings *f)
 {
     cli_view v;
     c->quiet = true;
@@ -101,7 +126,8 @@ static void one_account(cli_ctx *c, const pt_user *u, int64_t now, account_findi
     c->quiet = false;
     if (st != CLI_OK)
         return; /* unreadable files are the module's to report, naming the file */
-    if (pt_options_system_mode(&c->opt) && !v.enrolled && pt_home_enrolment_present(u) == 1)
+    if (!home_used && pt_options_system_mode(&c->opt) && !v.enrolled &&
+        pt_home_enrolment_present(u) == 1)
         add_name(f->ignored, sizeof f->ignored, u->name);
     bool grace_left = v.deadline == -1 || v.deadline > now;
     if (v.required && !v.enrolled && !grace_left && !c->opt.enrol_at_login)
@@ -147,6 +173,12 @@ int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc)
     unsigned long min = cli_uid_min();
     int64_t now = cli_now();
     pt_options saved = c->opt;
+    /* A home enrolment another service uses (sshd in home mode, sudo in system mode: the README's
+     * layout) is not lost; one no service reads is. */
+    bool home_used = false;
+    for (size_t i = 0; i < svc->n; i++)
+        home_used = home_used || (svc->v[i].options_ok &&
+                                  strcmp(svc->v[i].opt.enrolment_file, PT_HOME_ENROLMENT_FILE) == 0);
     for (size_t i = 0; i < svc->n; i++) {
         if (!svc->v[i].options_ok || svc->v[i].opt.mfa == PT_MFA_DISABLED)
             continue;
@@ -164,7 +196,7 @@ int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc)
                                         pw->pw_dir ? pw->pw_dir : "",
                                         pw->pw_shell ? pw->pw_shell : "") != PT_OK)
                 continue;
-            one_account(c, &u, now, &f);
+            one_account(c, &u, now, home_used, &f);
             pt_user_free(&u);
         }
         endpwent();

@@ -100,19 +100,20 @@ static void config_broken(ptm_ctx *m, int argc, const char **argv)
 
 /* System mode reads enrolments from enrolment_file only: a file left at the home-mode place
  * (~/.pam_totp) is ignored, and with mfa=optional that user silently logs in without a code.
- * Logged once per login so the administrator learns of it (pam-totp migrate moves it). A
- * failure to return from acting as the user fails closed. */
+ * Logged once per login of a user who has no enrolment here, so the administrator learns of it
+ * (pam-totp migrate moves it); a user enrolled here too is not weakened (the README's sudo line
+ * next to sshd in home mode), and is not logged on every sudo. A failure to return from acting
+ * as the user fails closed. */
 static int note_ignored_home_enrolment(ptm_ctx *m)
 {
-    if (!pt_options_system_mode(&m->opt))
+    if (!pt_options_system_mode(&m->opt) || m->enrolled)
         return PAM_SUCCESS;
     int rc = pt_home_enrolment_present(&m->user);
     if (rc < 0)
         return PAM_AUTHINFO_UNAVAIL;
     if (rc == 1)
         PTM_AUDIT(m, LOG_WARNING, "home_enrolment_ignored", "enrolment_file",
-                  m->opt.enrolment_file, "enrolled", m->enrolled ? "yes" : "no", "fix",
-                  "pam-totp migrate", NULL);
+                  m->opt.enrolment_file, "fix", "pam-totp migrate", NULL);
     return PAM_SUCCESS;
 }
 
