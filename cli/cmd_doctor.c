@@ -17,7 +17,8 @@ static void help(void)
            "the fix. Changes nothing.\n\n"
            "  --json           one JSON object: problems, findings[] (check, severity, where,\n"
            "                   problem, fix, ignored)\n"
-           "  --ignore CHECKS  report these checks (by name) but do not count them\n"
+           "  --ignore CHECKS  report these checks (names, comma-separated; may be repeated)\n"
+           "                   but do not count them\n"
            "  --config PATH, --help\n\n"
            "Exit status: 0 nothing breaks or weakens, 1 something does, 2 usage, 3 error.\n");
 }
@@ -81,12 +82,17 @@ int cmd_doctor(cli_ctx *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool json = false;
-    const char *ignore = NULL;
+    const char *ignore[16];
+    size_t nignore = 0;
     int ch, st;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = true; break;
-        case 'i': ignore = optarg; break;
+        case 'i':
+            if (nignore == sizeof ignore / sizeof ignore[0])
+                return cli_usage_error(c, "too many --ignore options: list the checks in one");
+            ignore[nignore++] = optarg;
+            break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
         default: return cli_usage_hint(c);
@@ -114,8 +120,8 @@ int cmd_doctor(cli_ctx *c, int argc, char **argv)
         st = CLI_SYSERR;
     }
     if (st == CLI_OK) {
-        if (ignore)
-            pt_dr_ignore(&r, ignore);
+        for (size_t i = 0; i < nignore; i++)
+            pt_dr_ignore(&r, ignore[i]);
         if (json)
             print_json(&r, &svc);
         else

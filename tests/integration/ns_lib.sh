@@ -67,3 +67,22 @@ ns_pam_after_include() {
     chmod 0644 "$f.new"
     mv "$f.new" "$f"
 }
+
+# ns_readme_apply: the README's sshd, sudo and directory steps, applied literally to the copies.
+ns_readme_apply() {
+    ns_pam_after_include sshd "$(ns_readme_block "pam sshd")"
+    ns_readme_block "file /etc/ssh/sshd_config.d/pam_totp.conf" >"$NS/ssh/sshd_config.d/pam_totp.conf"
+    chmod 0644 "$NS/ssh/sshd_config.d/pam_totp.conf"
+    ns_pam_after_include sudo "$(ns_readme_block "pam sudo")"
+    ns_run bash -c "$(ns_readme_block run)"
+}
+
+# ns_save / ns_restore: a snapshot of the copies, to start each case from the same state.
+ns_save() { rm -rf "$T_DIR/ns-saved"; cp -a "$NS" "$T_DIR/ns-saved"; }
+ns_restore() {
+    local d
+    for d in ssh pam.d security varlib root; do
+        rm -rf "${NS:?}/$d"
+        cp -a "$T_DIR/ns-saved/$d" "$NS/$d"
+    done
+}
