@@ -24,6 +24,11 @@ print(1 if r == 5 or status & 0x40 else 0)')
 # doctor_case NAME CHECK FIX-PATTERN: doctor in the namespace exits 1 and names CHECK with a fix
 # matching FIX-PATTERN.
 OUT="$T_DIR/doctor.out"
+# The libpam harness in the namespace (pam_unix under the sanitizer build needs lib.sh's preloads).
+ns_harness() {
+    ns_run env LD_PRELOAD="$(san_preload)" ASAN_OPTIONS=verify_asan_link_order=0 \
+        "$PT_TOOLS/pt-pam_harness" "$@"
+}
 run_doctor() { DR_RC=0; ns_run "$PT_CLI" doctor "$@" >"$OUT" 2>&1 || DR_RC=$?; }
 doctor_case() {
     local name=$1 check=$2 fix=$3
@@ -94,10 +99,10 @@ ns_restore; ns_readme_apply
 printf '%s\n' "mfa = optional" "mfa = required_for_admins" >>"$NS/security/pam_totp.conf"
 doctor_case "mfa twice" config_error 'each key at most once'
 expect_match "names the line and key" "$(cat "$OUT")" 'mfa is set twice|mfa.*twice'
-out=$(ns_run "$PT_TOOLS/pt-pam_harness" --confdir /etc/pam.d --service sshd "$U" "$PW" 2>&1) || true
+out=$(ns_harness --confdir /etc/pam.d --service sshd "$U" "$PW" 2>&1) || true
 expect_match "the user is told the MFA configuration is broken" "$out" 'ERROR: .*MFA\) configuration of this system is broken'
 expect_match "and refused" "$out" 'RESULT: (Authentication service cannot retrieve|System error|Authentication failure|Module is unknown)|RESULT: .*\(([1-9][0-9]*)\)'
-out=$(ns_run "$PT_TOOLS/pt-pam_harness" --confdir /etc/pam.d --service sshd --silent "$U" "$PW" 2>&1) || true
+out=$(ns_harness --confdir /etc/pam.d --service sshd --silent "$U" "$PW" 2>&1) || true
 expect_nomatch "under PAM_SILENT not even that" "$out" 'ERROR:'
 
 log "8. an unsafe state directory"
@@ -119,7 +124,7 @@ printf '%s\n' "enrolment_file = /var/lib/pam_totp/enrol/%u" >>"$NS/security/pam_
 doctor_case "global system mode" home_enrolment_ignored "pam-totp migrate .*$U"
 expect_match "names the user" "$(cat "$OUT")" "ignores the enrolments .* of: .*$U"
 : >"$T_SYSLOG"
-out=$(ns_run "$PT_TOOLS/pt-pam_harness" --confdir /etc/pam.d --service sshd "$U" "$PW" 2>&1) || true
+out=$(ns_harness --confdir /etc/pam.d --service sshd "$U" "$PW" 2>&1) || true
 expect_match "the login passes without a code (what the doctor warns about)" "$out" 'RESULT: Success'
 expect_eq "the module logged the ignored home enrolment once" \
     "$(grep -c "event=home_enrolment_ignored user=$U " "$T_SYSLOG")" 1
