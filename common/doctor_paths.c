@@ -26,10 +26,13 @@ bool pt_dr_check_path(pt_dr_report *r, const char *what, const char *path)
                   "%s is not an absolute path", what);
         return false;
     }
+    /* i = 1 is "/" itself; then every prefix ending before a '/' and the whole path. */
     for (size_t i = 1; i <= len; i++) {
-        if (i < len && path[i] != '/')
+        if (i > 1 && i < len && path[i] != '/')
             continue;
-        size_t n = i == 1 && path[0] == '/' ? 1 : i;
+        if (i > 1 && path[i - 1] == '/')
+            continue; /* "//" or a trailing '/': the same directory again */
+        size_t n = i;
         memcpy(prefix, path, n);
         prefix[n] = '\0';
         struct stat st;
@@ -55,8 +58,6 @@ bool pt_dr_check_path(pt_dr_report *r, const char *what, const char *path)
                       S_ISDIR(st.st_mode) ? "a directory on the way" : "the path", what);
             return false;
         }
-        if (S_ISDIR(st.st_mode) && i < len)
-            continue;
     }
     return true;
 }
