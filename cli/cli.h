@@ -25,6 +25,7 @@ enum {
 typedef struct {
     pt_options opt;
     const char *config_path; /* --config, or NULL for the default file */
+    const char *service;     /* --service: the options of that PAM service's pam_totp.so line */
     bool config_loaded;
     bool root;               /* effective uid 0: may act on anyone */
     const char *verb;        /* the subcommand, for messages */
@@ -44,23 +45,37 @@ int cmd_reset(cli_ctx *c, int argc, char **argv);
 int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
 int cmd_migrate(cli_ctx *c, int argc, char **argv);
+int cmd_doctor(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 
 /* The log sink: diagnostics to stderr ("pam-totp: ..."), audit lines to syslog (LOG_AUTHPRIV). */
 void cli_log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg);
 
-/* Reads the configuration (defaults, then the file; a missing default file is fine). */
+#define CLI_PAM_DIR "/etc/pam.d"
+/* Reads the configuration (defaults, then the file; a missing default file is fine), or with
+ * --service the options that service's pam_totp.so line gives the module. */
 int cli_load_config(cli_ctx *c);
 /* Resolves the target user: name (from --user) or, when NULL, the invoking user. Anyone but root
  * may only name themselves. Fills u (free with pt_user_free); returns an exit status. */
 int cli_target_user(cli_ctx *c, const char *name, pt_user *u);
+/* The user a subcommand acts on, taken the same way by every verb: a bare NAME after the
+ * options (getopt has finished, optind points past them) or --user NAME (already in *name);
+ * both may be given only when they agree. required: a verb that always acts on a named user
+ * (reset, unlock). Returns CLI_OK or CLI_USAGE (reported). */
+int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bool required);
 /* True when the command acts on an account other than the invoking one (an admin action). */
 bool cli_is_other_user(const pt_user *u);
 /* Refuses (exit status 1) unless running as root; what names the action for the message. */
 int cli_need_root(const cli_ctx *c, const char *what);
 /* A non-root user cannot touch a root-owned (system mode) enrolment: says so, returns 1 or 0. */
 int cli_refuse_system_mode(const cli_ctx *c, const char *what);
+/* How u gets an enrolment, as a clause for messages: `pam-totp enrol` only where u can run it
+ * (home mode); in system mode an administrator, or the next login when enrol_at_login is set.
+ * Returns out. */
+const char *cli_enrol_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz);
+/* The same for a new set of backup codes. */
+const char *cli_codes_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz);
 /* Maps a core error to an exit status (the core has already said what went wrong). */
 int cli_status_for_rc(int rc);
 /* A usage error: prints msg and the hint to --help, returns CLI_USAGE. */
@@ -89,6 +104,14 @@ int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *
  * terminal); anything else is the code itself (with a note that others can read it). Returns an
  * exit status (CLI_OK, CLI_USAGE, CLI_REFUSED). */
 int cli_code_arg(const char *arg, char *buf, size_t bufsz);
+
+/* ---- accounts.c ---- */
+#define CLI_LOGIN_DEFS "/etc/login.defs"
+struct passwd;
+/* UID_MIN from login.defs ("UID_MIN  1000"), or 1000. */
+unsigned long cli_uid_min(void);
+/* A login account: root, or uid >= uid_min, with a shell other than nologin or false. */
+bool cli_login_account(const struct passwd *pw, unsigned long uid_min);
 
 /* ---- policy view (status and list) ---- */
 typedef struct {

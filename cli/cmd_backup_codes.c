@@ -10,7 +10,7 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp backup-codes [--code -] [--json] [--user NAME]\n\n"
+    printf("Usage: pam-totp backup-codes [--code -] [--json] [[--user] NAME]\n\n"
            "Makes a new set of one-time backup codes and prints it once. The old set stops\n"
            "working at once. You need a current code from your app.\n\n"
            "  --code -     read the code from standard input (else asked on the terminal with\n"
@@ -73,8 +73,8 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv)
         default: return cli_usage_hint(c);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_take_user(c, argc, argv, &name, false)) != CLI_OK)
+        return st;
     if ((st = cli_load_config(c)) != CLI_OK)
         return st;
     if (c->opt.backup_codes == 0) {
@@ -90,7 +90,8 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv)
     pt_enrolment e;
     int rc = cli_load_enrolment(c, &u, &e);
     if (rc == PT_ERR_NOENT || (rc == PT_OK && e.status != PT_ENROL_ACTIVE)) {
-        cli_err("%s is not enrolled: run `pam-totp enrol` first", u.name);
+        char hint[256];
+        cli_err("%s is not enrolled: %s", u.name, cli_enrol_hint(c, &u, hint, sizeof(hint)));
         st = CLI_REFUSED;
     } else if (rc != PT_OK) {
         cli_err("the enrolment of %s cannot be used (%s): `pam-totp reset %s` as root removes it",

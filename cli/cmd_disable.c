@@ -9,7 +9,7 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp disable [--code -] [--user NAME]\n\n"
+    printf("Usage: pam-totp disable [--code -] [[--user] NAME]\n\n"
            "Removes your TOTP enrolment (secret and backup codes). You need a current code from\n"
            "your app or a backup code; if the site's policy requires MFA, your next login will\n"
            "ask you to enrol again.\n\n"
@@ -37,8 +37,8 @@ int cmd_disable(cli_ctx *c, int argc, char **argv)
         default: return cli_usage_hint(c);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_take_user(c, argc, argv, &name, false)) != CLI_OK)
+        return st;
     if ((st = cli_load_config(c)) != CLI_OK)
         return st;
     if ((st = cli_refuse_system_mode(c, "disable MFA")) != CLI_OK)

@@ -24,9 +24,9 @@ typedef struct {
 
 static void help(void)
 {
-    printf("Usage: pam-totp enrol [--force] [--qr=utf8|ansi|none] [--user NAME]\n"
-           "       pam-totp enrol --begin [--json] [--user NAME]\n"
-           "       pam-totp enrol --verify CODE|- [--json] [--user NAME]\n\n"
+    printf("Usage: pam-totp enrol [--force] [--qr=utf8|ansi|none] [[--user] NAME]\n"
+           "       pam-totp enrol --begin [--json] [[--user] NAME]\n"
+           "       pam-totp enrol --verify CODE|- [--json] [[--user] NAME]\n\n"
            "Sets up an authenticator app: shows a QR code and the secret, asks for a code from the\n"
            "app, then prints one-time backup codes. An existing enrolment is kept unless --force;\n"
            "replacing your own needs a current code or a backup code.\n\n"
@@ -42,7 +42,7 @@ static void help(void)
            "  --verify CODE    confirm the pending enrolment with a code (- reads it from standard\n"
            "                   input); prints the backup codes\n"
            "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes)\n"
-           "  --user NAME      enrol another user (root only)\n"
+           "  --user NAME      enrol another user (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
 
@@ -149,7 +149,9 @@ static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
             cli_json_codes(stdout, codes, n);
             printf("}\n");
         } else {
-            printf("MFA is now set up for %s.\n\n", u->name);
+            /* The app keeps showing the confirming code for up to a period; it never logs in. */
+            printf("MFA is now set up for %s.\nThe code just entered is used up: before logging "
+                   "in, wait until the app shows a new code.\n\n", u->name);
             show_codes(codes, n);
         }
     }
@@ -345,7 +347,7 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         {"code", required_argument, NULL, 'C'},   {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    int ch;
+    int ch, st;
     memset(a, 0, sizeof(*a));
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -364,8 +366,8 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         default: return cli_usage_hint(c);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_take_user(c, argc, argv, &a->name, false)) != CLI_OK)
+        return st;
     if (a->begin && a->verify_code)
         return cli_usage_error(c, "--begin and --verify are two separate steps");
     if (a->json && !a->begin && !a->verify_code)

@@ -1,6 +1,6 @@
-/* pam-totp list [--json] [--without-mfa] (root): every login account (uid >= UID_MIN from
- * /etc/login.defs, with a login shell) plus anyone with an enrolment, and a summary line. */
-#include <ctype.h>
+/* pam-totp list [--json] [--without-mfa] (root): every login account (root, and uid >= UID_MIN
+ * from /etc/login.defs, with a login shell) plus anyone with an enrolment, and a summary line
+ * counting the rows shown. */
 #include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -9,49 +9,17 @@
 #include "log.h"
 #include "pt_error.h"
 
-#define LOGIN_DEFS "/etc/login.defs"
-#define DEFAULT_UID_MIN 1000
-
 static void help(void)
 {
     printf("Usage: pam-totp list [--json] [--without-mfa]\n\n"
-           "(root) Every login account (uid from UID_MIN in " LOGIN_DEFS ", with a login shell)\n"
-           "and anyone with an enrolment: enrolled?, MFA required by policy?, backup codes left,\n"
-           "locked?, and the enrolment deadline; then a summary line.\n\n"
+           "(root) Every login account (root, and uids from UID_MIN in " CLI_LOGIN_DEFS ", with a\n"
+           "login shell) and anyone with an enrolment: enrolled?, MFA required by policy?, backup\n"
+           "codes left, locked?, and the enrolment deadline; then a summary line counting the\n"
+           "accounts shown.\n\n"
            "  --json         a JSON array of {user, enrolled, backup_codes_left, locked, required,\n"
            "                 deadline}\n"
            "  --without-mfa  only accounts without an active enrolment\n"
            "  --config PATH, --help\n");
-}
-
-/* UID_MIN from login.defs ("UID_MIN  1000"), or the default. */
-static unsigned long uid_min(void)
-{
-    unsigned long v = DEFAULT_UID_MIN;
-    char line[512];
-    FILE *f = fopen(LOGIN_DEFS, "re");
-    if (f == NULL)
-        return v;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (strncmp(p, "UID_MIN", 7) != 0 || !isspace((unsigned char)p[7]))
-            continue;
-        char *end;
-        unsigned long n = strtoul(p + 7, &end, 10);
-        if (end != p + 7)
-            v = n;
-    }
-    fclose(f);
-    return v;
-}
-
-static bool login_shell(const char *shell)
-{
-    const char *base = strrchr(shell, '/');
-    base = base ? base + 1 : shell;
-    return strcmp(base, "nologin") != 0 && strcmp(base, "false") != 0;
 }
 
 typedef struct {
@@ -101,7 +69,7 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
 {
     pt_user u;
     cli_view v;
-    bool login = pw->pw_uid >= min && login_shell(pw->pw_shell ? pw->pw_shell : "");
+    bool login = cli_login_account(pw, min);
     memset(&u, 0, sizeof(u));
     int rc = pt_user_from_passwd_map(&u, gm, pw->pw_name, pw->pw_uid, pw->pw_gid,
                                      pw->pw_dir ? pw->pw_dir : "",
@@ -122,12 +90,12 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
         if (st != CLI_OK)
             st = CLI_OK, v.enrolled = v.pending = false;
     }
-    if (st == CLI_OK && (login || v.enrolled || v.pending)) {
+    /* The summary counts the rows shown, so it always adds up to the listing above it. */
+    if (st == CLI_OK && (login || v.enrolled || v.pending) && (!without || !v.enrolled)) {
         t->accounts++;
         t->enrolled += v.enrolled;
         t->missing += v.required && !v.enrolled;
-        if (!without || !v.enrolled)
-            print_row(c, &u, &v, json, now, t);
+        print_row(c, &u, &v, json, now, t);
     }
     pt_user_free(&u);
     return st;
@@ -165,7 +133,7 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
         cli_err("cannot list: the group database could not be read (see above)");
         return CLI_SYSERR;
     }
-    unsigned long min = uid_min();
+    unsigned long min = cli_uid_min();
     int64_t now = cli_now();
     totals t = {0, 0, 0, true};
     int worst = CLI_OK;
@@ -186,7 +154,7 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
     if (json)
         printf("%s]\n", t.first ? "" : "\n");
     else
-        printf("\n%u accounts, %u enrolled, %u required but not enrolled\n", t.accounts,
-               t.enrolled, t.missing);
+        printf("\n%u account%s%s, %u enrolled, %u required but not enrolled\n", t.accounts,
+               t.accounts == 1 ? "" : "s", without ? " without MFA" : "", t.enrolled, t.missing);
     return worst;
 }

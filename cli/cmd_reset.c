@@ -9,11 +9,12 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp reset NAME [--yes]\n\n"
+    printf("Usage: pam-totp reset NAME [--yes]   (or --user NAME)\n\n"
            "(root) Removes NAME's TOTP enrolment (secret and backup codes) and runtime state\n"
            "(lock, failures, used codes, enrolment grace). NAME can then enrol again. Asks for\n"
            "confirmation on a terminal; --yes skips the question (needed without a terminal).\n\n"
-           "  --yes  do not ask\n"
+           "  --yes        do not ask\n"
+           "  --user NAME  the same as a bare NAME\n"
            "  --config PATH, --help\n");
 }
 
@@ -32,10 +33,10 @@ static int do_reset(cli_ctx *c, const pt_user *u)
     }
     cli_audit(LOG_ALERT, "reset", u, true, "had_enrolment", rc_e == PT_OK ? "yes" : "no", NULL,
               NULL);
+    char hint[256];
     if (rc_e == PT_OK)
-        printf("Reset %s: enrolment and runtime state removed. They can enrol again with "
-               "`pam-totp enrol`.\n",
-               u->name);
+        printf("Reset %s: enrolment and runtime state removed. To enrol again: %s.\n", u->name,
+               cli_enrol_hint(c, u, hint, sizeof(hint)));
     else
         printf("%s had no enrolment; runtime state cleared.\n", u->name);
     return CLI_OK;
@@ -44,22 +45,24 @@ static int do_reset(cli_ctx *c, const pt_user *u)
 int cmd_reset(cli_ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"yes", no_argument, NULL, 'y'}, {"config", required_argument, NULL, 'c'},
+        {"yes", no_argument, NULL, 'y'}, {"user", required_argument, NULL, 'u'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     bool yes = false;
+    const char *name = NULL;
     int ch, st;
     while ((ch = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
         switch (ch) {
         case 'y': yes = true; break;
+        case 'u': name = optarg; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
         default: return cli_usage_hint(c);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error(c, "name exactly one user: pam-totp reset NAME [--yes]");
-    const char *name = argv[optind];
+    if ((st = cli_take_user(c, argc, argv, &name, true)) != CLI_OK)
+        return st;
     if ((st = cli_need_root(c, "reset a user's MFA")) != CLI_OK)
         return st;
     if ((st = cli_load_config(c)) != CLI_OK)

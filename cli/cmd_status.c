@@ -6,13 +6,13 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp status [--json] [--user NAME]\n\n"
+    printf("Usage: pam-totp status [--json] [[--user] NAME]\n\n"
            "Shows whether you are enrolled, whether the site's policy requires MFA of you, how many\n"
            "backup codes are left, whether you are locked out, and until when you may still log in\n"
            "without MFA (enrol_grace_days).\n\n"
            "  --json       one JSON object: user, enrolled, pending, backup_codes_left, locked,\n"
            "               required, deadline (UNIX time or null)\n"
-           "  --user NAME  another user's status (root only)\n"
+           "  --user NAME  another user's status (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
 
@@ -36,13 +36,16 @@ static void print_json(const pt_user *u, const cli_view *v)
 
 static void print_text(const cli_ctx *c, const pt_user *u, const cli_view *v, int64_t now)
 {
-    char t[128], d[128];
+    char t[128], d[128], hint[256];
     printf("User:          %s\n", u->name);
     if (v->enrolled) {
         cli_time_text(v->since, t, sizeof(t));
         printf("Enrolled:      yes (since %s)\n", t);
-        printf("Backup codes:  %u of %u left%s\n", v->codes_left, v->codes_total,
-               v->codes_left < 3 ? " (run `pam-totp backup-codes` for a new set)" : "");
+        if (v->codes_left < 3)
+            printf("Backup codes:  %u of %u left (%s)\n", v->codes_left, v->codes_total,
+                   cli_codes_hint(c, u, hint, sizeof(hint)));
+        else
+            printf("Backup codes:  %u of %u left\n", v->codes_left, v->codes_total);
     } else {
         printf("Enrolled:      no%s\n", v->pending ? " (a pending enrolment awaits `pam-totp enrol "
                                                      "--verify CODE`)" : "");
@@ -58,13 +61,14 @@ static void print_text(const cli_ctx *c, const pt_user *u, const cli_view *v, in
            pt_mfa_name(c->opt.mfa), v->exempt ? ", exempt" : "");
     if (v->required && !v->enrolled) {
         cli_deadline_text(c, v, now, t, sizeof(t));
+        cli_enrol_hint(c, u, hint, sizeof(hint));
         if (v->deadline > now) {
             cli_duration_text(v->deadline - now, d, sizeof(d));
-            printf("Deadline:      %s (in %s): run `pam-totp enrol` before then\n", t, d);
+            printf("Deadline:      %s (in %s): %s\n", t, d, hint);
         } else if (v->deadline == -1) {
-            printf("Deadline:      %s: run `pam-totp enrol` now\n", t);
+            printf("Deadline:      %s: %s\n", t, hint);
         } else {
-            printf("Deadline:      %s: logins need MFA set up; run `pam-totp enrol`\n", t);
+            printf("Deadline:      %s: logins need MFA set up; %s\n", t, hint);
         }
     }
 }
@@ -78,7 +82,7 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
     };
     const char *name = NULL;
     bool json = false;
-    int ch;
+    int ch, st;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = true; break;
@@ -88,10 +92,10 @@ int cmd_status(cli_ctx *c, int argc, char **argv)
         default: return cli_usage_hint(c);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_take_user(c, argc, argv, &name, false)) != CLI_OK)
+        return st;
 
-    int st = cli_load_config(c);
+    st = cli_load_config(c);
     if (st != CLI_OK)
         return st;
     if ((st = cli_refuse_system_mode(c, "show the status")) != CLI_OK)

@@ -8,34 +8,37 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp unlock NAME\n\n"
+    printf("Usage: pam-totp unlock NAME   (or --user NAME)\n\n"
            "(root) Clears NAME's lock after too many wrong codes, and the count of recent\n"
            "failures. The enrolment is not changed.\n\n"
+           "  --user NAME  the same as a bare NAME\n"
            "  --config PATH, --help\n");
 }
 
 int cmd_unlock(cli_ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"user", required_argument, NULL, 'u'}, {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
+    const char *name = NULL;
     int ch, st;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
+        case 'u': name = optarg; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return CLI_OK;
         default: return cli_usage_hint(c);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error(c, "name exactly one user: pam-totp unlock NAME");
+    if ((st = cli_take_user(c, argc, argv, &name, true)) != CLI_OK)
+        return st;
     if ((st = cli_need_root(c, "unlock a user")) != CLI_OK)
         return st;
     if ((st = cli_load_config(c)) != CLI_OK)
         return st;
     pt_user u;
-    if ((st = cli_target_user(c, argv[optind], &u)) != CLI_OK)
+    if ((st = cli_target_user(c, name, &u)) != CLI_OK)
         return st;
 
     pt_state_handle h;

@@ -2,6 +2,7 @@
  * The command is not setuid: a user acts on their own files with their own rights; root may act
  * on anyone. */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
+#include "doctor.h"
 #include "cli.h"
 #include "log.h"
 #include "pt_error.h"
@@ -66,10 +68,54 @@ int cli_status_for_rc(int rc)
     }
 }
 
+/* --service NAME: the options the module gets on that service's checking line (the last auth
+ * line loading pam_totp.so in /etc/pam.d/NAME, includes followed): its config= file or the
+ * default one, then its key=value arguments, exactly as pt_options_load does for the module. */
+static int load_service_options(cli_ctx *c)
+{
+    if (c->config_path != NULL) {
+        cli_err("--service and --config both name the configuration: give one");
+        return CLI_USAGE;
+    }
+    pt_dr_report r = {0};
+    pt_pam_stack st;
+    int rc = pt_pam_stack_load(CLI_PAM_DIR, c->service, &st, &r);
+    pt_dr_free(&r);
+    if (rc != PT_OK) {
+        cli_err("cannot read the PAM service %s/%s: %s", CLI_PAM_DIR, c->service,
+                pt_strerror(rc));
+        return rc == PT_ERR_NOENT ? CLI_USAGE : CLI_SYSERR;
+    }
+    const pt_pam_line *line = NULL;
+    for (size_t i = 0; i < st.n; i++)
+        if (pt_pam_is_totp(&st.v[i]) && strcmp(st.v[i].type, "auth") == 0)
+            line = &st.v[i];
+    int status = CLI_OK;
+    if (line == NULL) {
+        cli_err("the PAM service %s does not load pam_totp.so on an auth line", c->service);
+        status = CLI_USAGE;
+    } else {
+        const char *argv[PT_PAM_ARGS_MAX];
+        for (int i = 0; i < line->argc; i++)
+            argv[i] = line->argv[i];
+        if (pt_options_load(&c->opt, line->argc, argv) != PT_OK) {
+            cli_err("cannot use the configuration of service %s (%s:%u): fix it (see "
+                    "pam_totp.conf(5))", c->service, line->file, line->lineno);
+            status = CLI_SYSERR;
+        }
+    }
+    pt_pam_stack_free(&st);
+    if (status == CLI_OK)
+        c->config_loaded = true;
+    return status;
+}
+
 int cli_load_config(cli_ctx *c)
 {
     if (c->config_loaded)
         return CLI_OK;
+    if (c->service != NULL)
+        return load_service_options(c);
     const char *path = c->config_path ? c->config_path : PT_DEFAULT_CONFIG;
     pt_options_defaults(&c->opt);
     int rc = pt_options_load_file(&c->opt, path);
@@ -172,4 +218,46 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
 {
     memset(e, 0, sizeof(*e));
     return pt_enrolment_load(&c->opt, u, e);
+}
+
+const char *cli_enrol_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz)
+{
+    bool other = cli_is_other_user(u);
+    if (pt_options_system_mode(&c->opt) && c->opt.enrol_at_login)
+        snprintf(out, outsz, "%s set%s it up at the next login, or root runs `pam-totp enrol "
+                 "--user %s`", other ? u->name : "you", other ? "s" : "", u->name);
+    else if (pt_options_system_mode(&c->opt))
+        snprintf(out, outsz, "ask an administrator: `pam-totp enrol --user %s` as root",
+                 u->name);
+    else if (other)
+        snprintf(out, outsz, "%s runs `pam-totp enrol`, or root runs `pam-totp enrol --user %s`",
+                 u->name, u->name);
+    else
+        snprintf(out, outsz, "run `pam-totp enrol`");
+    return out;
+}
+
+const char *cli_codes_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz)
+{
+    if (pt_options_system_mode(&c->opt) || cli_is_other_user(u))
+        snprintf(out, outsz, "`pam-totp backup-codes --user %s` as root makes a new set", u->name);
+    else
+        snprintf(out, outsz, "run `pam-totp backup-codes` for a new set");
+    return out;
+}
+
+int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bool required)
+{
+    if (optind < argc - 1)
+        return cli_usage_error(c, "name at most one user (a bare NAME or --user NAME), not %s "
+                               "and %s", argv[optind], argv[optind + 1]);
+    if (optind == argc - 1) {
+        if (*name != NULL && strcmp(*name, argv[optind]) != 0)
+            return cli_usage_error(c, "two users named (%s and --user %s): name one", argv[optind],
+                                   *name);
+        *name = argv[optind];
+    }
+    if (required && *name == NULL)
+        return cli_usage_error(c, "name the user: pam-totp %s NAME (or --user NAME)", c->verb);
+    return CLI_OK;
 }

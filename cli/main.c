@@ -25,17 +25,20 @@ static const struct {
     {"unlock", cmd_unlock, "(root) clear a user's failure lock"},
     {"list", cmd_list, "(root) every login account and its MFA state"},
     {"migrate", cmd_migrate, "(root) move home-mode enrolments to the system-mode enrolment_file"},
+    {"doctor", cmd_doctor, "(root) check sshd, the PAM stacks and the configuration"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: pam-totp [--config PATH] COMMAND [OPTIONS]\n\n"
+    fprintf(f, "Usage: pam-totp [--config PATH | --service NAME] COMMAND [OPTIONS]\n\n"
                "Time-based one-time codes (TOTP) as a second factor for logins (pam_totp(8)).\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nOptions:\n"
                "  --config PATH  read PATH instead of %s\n"
+               "  --service NAME the settings of /etc/pam.d/NAME's pam_totp.so line (its\n"
+               "                 config= file or the default one, then its key=value arguments)\n"
                "  --help         this text; `pam-totp COMMAND --help` for a command\n"
                "  --version      print the version\n\n"
                "Exit status: 0 done, 1 refused, 2 usage error, 3 system error. See pam-totp(1).\n",
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"service", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': c.config_path = optarg; break;
+        case 's': c.service = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case 'V': printf("pam-totp %s\n", PT_VERSION); return CLI_OK;
         default: fprintf(stderr, "Try `pam-totp --help`.\n"); return CLI_USAGE;

@@ -95,7 +95,7 @@ void pt_options_defaults(pt_options *o)
     o->deny = 5;
     o->fail_interval = 900;
     o->unlock_time = 600;
-    snprintf(o->enrolment_file, sizeof o->enrolment_file, "%s", "%h/.pam_totp");
+    snprintf(o->enrolment_file, sizeof o->enrolment_file, "%s", PT_HOME_ENROLMENT_FILE);
     snprintf(o->state_dir, sizeof o->state_dir, "%s", "/var/lib/pam_totp");
     o->pending_ttl = 600;
     snprintf(o->config_path, sizeof o->config_path, "%s", PT_DEFAULT_CONFIG);

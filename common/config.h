@@ -46,6 +46,9 @@ typedef struct pt_options {
     char config_path[PATH_MAX];       /* default PT_DEFAULT_CONFIG */
 } pt_options;
 
+/* The default enrolment_file (home mode). */
+#define PT_HOME_ENROLMENT_FILE "%h/.pam_totp"
+
 #ifndef PT_DEFAULT_CONFIG
 #define PT_DEFAULT_CONFIG "/etc/security/pam_totp.conf"
 #endif

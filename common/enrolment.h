@@ -87,5 +87,10 @@ int pt_enrolment_load_user_file(const pt_user *u, const char *path, pt_enrolment
 int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment *e);
 /* Removes the user's enrolment file. PT_ERR_NOENT when there is none. */
 int pt_enrolment_remove(const pt_options *o, const pt_user *u);
+/* Whether u has a file at the home-mode default place (PT_HOME_ENROLMENT_FILE), which system
+ * mode ignores (pam-totp migrate moves it). Looks with lstat as the user; reads nothing.
+ * Returns 1 present, 0 absent or not reachable as the user, PT_ERR_PERM when the process could
+ * not return from acting as the user (the caller must fail closed). */
+int pt_home_enrolment_present(const pt_user *u);
 
 #endif

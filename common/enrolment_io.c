@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -190,4 +191,25 @@ static int remove_op(int dirfd, const char *name, const char *path, uid_t owner,
 int pt_enrolment_remove(const pt_options *o, const pt_user *u)
 {
     return run(o, u, false, remove_op, NULL);
+}
+
+/* lstat as the user: root's rights never reach into the home (root_squash, SELinux), and a
+ * symlink counts as present (it is what the user left there). */
+int pt_home_enrolment_present(const pt_user *u)
+{
+    char path[PATH_MAX];
+    if (u->home[0] != '/' ||
+        pt_expand(PT_HOME_ENROLMENT_FILE, u->name, u->home, path, sizeof path) != PT_OK)
+        return 0;
+    pt_privs saved;
+    memset(&saved, 0, sizeof saved);
+    if (pt_privs_drop_user(&saved, u) != PT_OK)
+        return 0; /* cannot look as the user: say nothing rather than look as root */
+    struct stat st;
+    int present = lstat(path, &st) == 0;
+    if (pt_privs_restore(&saved) != PT_OK) {
+        pt_log(LOG_CRIT, "%s: cannot return from acting as user %s; stopping", path, u->name);
+        return PT_ERR_PERM;
+    }
+    return present;
 }

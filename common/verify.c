@@ -157,9 +157,14 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
     if (rc != PT_OK)
         return rc;
 
+    /* A right code that was already used (the app still shows the code that confirmed the
+     * enrolment or let the last login in, or a backup code used before) proves the user holds the
+     * secret; it is refused but not counted, so an impatient user does not lock themselves out.
+     * It gives a guesser nothing: it can never succeed, and only codes of already used steps or
+     * spent backup codes are in this class. */
     if (out->result == PT_ANSWER_TOTP_OK || out->result == PT_ANSWER_BACKUP_OK)
         pt_state_clear_failures(st);
-    else
+    else if (out->result != PT_ANSWER_REPLAY && out->result != PT_ANSWER_BACKUP_USED)
         out->locked_now = pt_state_record_failure(st, o, now);
     out->codes_left = pt_state_codes_left(st, &e->backup);
     return PT_OK;

@@ -34,7 +34,8 @@ typedef struct {
  * e->confirmed_step and e->command_step;
  * anything else shaped like a backup code is checked with one argon2id evaluation.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
- * On failure: the failure is recorded (may lock). Returns PT_OK (see out->result) or < 0 on an
+ * On failure: the failure is recorded (may lock), except for PT_ANSWER_REPLAY and
+ * PT_ANSWER_BACKUP_USED: a right code already used is refused without counting. Returns PT_OK (see out->result) or < 0 on an
  * internal error (then st must not be committed and the caller fails closed). */
 int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *answer,
                      int64_t now, pt_verify_outcome *out);

@@ -55,6 +55,31 @@ void ptm_error(ptm_ctx *m, const char *fmt, ...)
     va_end(ap);
 }
 
+bool ptm_can_notice(const ptm_ctx *m)
+{
+    return (m->flags & PAM_SILENT) != 0 && !m->opt.silent && !m->opt.use_first_pass &&
+           !m->opt.forward_pass;
+}
+
+void ptm_notice(ptm_ctx *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!m->quiet) {
+        vsay(m, PAM_ERROR_MSG, fmt, ap);
+    } else if (ptm_can_notice(m)) {
+        static const char tail[] = " Press Enter: ";
+        char buf[PTM_TEXT_MAX];
+        if (vsnprintf(buf, sizeof(buf) - sizeof(tail), fmt, ap) >= 0) {
+            strcat(buf, tail);
+            char *ignored = NULL;
+            (void)ptm_prompt(m, buf, true, &ignored); /* only waits: the answer is not used */
+            ptm_answer_free(&ignored);
+        }
+    }
+    va_end(ap);
+}
+
 void ptm_answer_free(char **answer)
 {
     if (*answer != NULL) {

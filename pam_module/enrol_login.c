@@ -282,7 +282,8 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     snprintf(nc, sizeof(nc), "%u", s->ncodes);
     PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc, NULL);
     ptm_info(m, "Multi-factor authentication is set up. From now on, log in with a code from "
-                "the app.");
+                "the app. The code you just entered is used up: for the next login, wait until "
+                "the app shows a new code.");
     return PAM_SUCCESS;
 }
 

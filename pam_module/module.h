@@ -52,6 +52,13 @@ int ptm_prompt(ptm_ctx *m, const char *text, bool echo, char **answer);
 /* Informational / error text; dropped when m->quiet. */
 void ptm_info(ptm_ctx *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ptm_error(ptm_ctx *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A refusal the user must understand (a lock). Shown like ptm_error; under PAM_SILENT from the
+ * application (sudo always passes it), which drops messages but not prompts, it becomes a prompt
+ * that only waits for Enter, where ptm_can_notice allows: not with the `silent` argument (the
+ * administrator's choice), nor with use_first_pass or forward_pass (no prompt of our own, or
+ * nothing may be revealed before the password is checked). */
+void ptm_notice(ptm_ctx *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool ptm_can_notice(const ptm_ctx *m);
 /* Lines of text sent as PAM_TEXT_INFO messages (packed within PAM_MAX_MSG_SIZE and
  * PAM_MAX_NUM_MSG) followed by a prompt in the same conversation call, because some clients
  * (OpenSSH) show text only together with the next prompt. Always shown, even when quiet: used

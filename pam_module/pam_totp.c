@@ -98,12 +98,48 @@ static int load_enrolment(ptm_ctx *m)
     return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* A configuration error fails closed for every user of the stack; without a word the user
+ * sees only "Permission denied" and cannot tell the administrator what is wrong. The details
+ * (file, line, key) stay in syslog. PAM_SILENT or a `silent` argument keeps it quiet. */
+static void config_broken(ptm_ctx *m, int argc, const char **argv)
+{
+    m->quiet = (m->flags & PAM_SILENT) != 0;
+    for (int i = 0; i < argc && !m->quiet; i++)
+        m->quiet = strcmp(argv[i], "silent") == 0;
+    ptm_error(m, "The multi-factor authentication (MFA) configuration of this system is broken, "
+                 "so logins that use it are refused. Tell an administrator (the details are in "
+                 "the system log).");
+}
+
+/* System mode reads enrolments from enrolment_file only: a file left at the home-mode place
+ * (~/.pam_totp) is ignored, and with mfa=optional that user silently logs in without a code.
+ * Logged once per login of a user who has no enrolment here, so the administrator learns of it
+ * (pam-totp migrate moves it); a user enrolled here too is not weakened (the README's sudo line
+ * next to sshd in home mode), and is not logged on every sudo. A failure to return from acting
+ * as the user fails closed. */
+static int note_ignored_home_enrolment(ptm_ctx *m)
+{
+    if (!pt_options_system_mode(&m->opt) || m->enrolled)
+        return PAM_SUCCESS;
+    int rc = pt_home_enrolment_present(&m->user);
+    if (rc < 0)
+        return PAM_AUTHINFO_UNAVAIL;
+    if (rc == 1)
+        PTM_AUDIT(m, LOG_WARNING, "home_enrolment_ignored", "enrolment_file",
+                  m->opt.enrolment_file, "fix", "pam-totp migrate", NULL);
+    return PAM_SUCCESS;
+}
+
 static int grace(ptm_ctx *m, const pt_decision *d)
 {
     char human[64], secs[32];
     ptm_duration(d->grace_left, human, sizeof(human));
     snprintf(secs, sizeof(secs), "%lld", (long long)d->grace_left);
-    if (pt_options_system_mode(&m->opt))
+    if (pt_options_system_mode(&m->opt) && m->opt.enrol_at_login)
+        ptm_info(m, "MFA will be required in %s. You will then set it up during a login (have "
+                    "an authenticator app ready), or ask an administrator to set it up now.",
+                 human);
+    else if (pt_options_system_mode(&m->opt))
         ptm_info(m, "MFA will be required in %s. Ask an administrator to set it up for you "
                     "(pam-totp enrol --user %s).", human, m->user.name);
     else
@@ -157,8 +193,10 @@ static int dispatch(ptm_ctx *m, const pt_decision *d, int64_t now)
 static int authenticate(ptm_ctx *m, int argc, const char **argv)
 {
     int rc = ptm_load_options(m->pamh, argc, argv, &m->opt);
-    if (rc != PAM_SUCCESS)
+    if (rc != PAM_SUCCESS) {
+        config_broken(m, argc, argv);
         return rc;
+    }
     m->quiet = (m->flags & PAM_SILENT) != 0 || m->opt.silent;
     const void *item = NULL;
     if (pam_get_item(m->pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
@@ -185,6 +223,9 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         return PAM_IGNORE;
     }
     rc = load_enrolment(m);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    rc = note_ignored_home_enrolment(m);
     if (rc != PAM_SUCCESS)
         return rc;
 

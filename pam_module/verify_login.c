@@ -19,14 +19,14 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
     char left[64];
     if (lock_left < 0) {
         snprintf(left, sizeof(left), "admin");
-        ptm_error(m, "Too many failed verification attempts: this account is locked until an "
-                     "administrator unlocks it (pam-totp unlock %s).", m->user.name);
+        ptm_notice(m, "Too many failed verification attempts: this account is locked until an "
+                      "administrator unlocks it (pam-totp unlock %s).", m->user.name);
     } else {
         char human[64];
         ptm_duration(lock_left, human, sizeof(human));
         snprintf(left, sizeof(left), "%" PRId64, lock_left);
-        ptm_error(m, "Too many failed verification attempts: this account is locked. Try again "
-                     "in %s.", human);
+        ptm_notice(m, "Too many failed verification attempts: this account is locked. Try again "
+                      "in %s.", human);
     }
     PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", "locked", "phase", phase, "lock_left",
               left, NULL);
@@ -136,13 +136,13 @@ static void report_failure(ptm_ctx *m, const pt_verify_outcome *out, unsigned nf
         PTM_AUDIT(m, LOG_WARNING, "locked", "failures", nf, "lock_left", left < 0 ? "admin" : l,
                   NULL);
         if (left < 0) {
-            ptm_error(m, "Too many failed verification attempts: this account is now locked "
-                         "until an administrator unlocks it.");
+            ptm_notice(m, "Too many failed verification attempts: this account is now locked "
+                          "until an administrator unlocks it.");
         } else {
             char human[64];
             ptm_duration(left, human, sizeof(human));
-            ptm_error(m, "Too many failed verification attempts: this account is now locked "
-                         "for %s.", human);
+            ptm_notice(m, "Too many failed verification attempts: this account is now locked "
+                          "for %s.", human);
         }
     }
 }
@@ -172,14 +172,24 @@ int ptm_verify_login(ptm_ctx *m)
         }
         report_failure(m, &out, nfailures);
         rc = PAM_AUTH_ERR;
-        /* try_first_pass: what PAM_AUTHTOK ended with was not the code; ask once. */
-        if (!(from_authtok && m->opt.try_first_pass && !m->opt.use_first_pass && attempt == 0 &&
-              !out.locked_now))
+        const char *again = "Verification code: ";
+        bool used = out.result == PT_ANSWER_REPLAY || out.result == PT_ANSWER_BACKUP_USED;
+        if (used && !from_authtok && ptm_can_notice(m) && attempt == 0) {
+            /* Under PAM_SILENT the message above was dropped: say it in the prompt and ask once
+             * more (a used code is not counted, and can never succeed). */
+            again = out.result == PT_ANSWER_REPLAY
+                        ? "That code was already used: wait for the app's next code. "
+                          "Verification code: "
+                        : "That backup code was already used. Verification code: ";
+        } else if (!(from_authtok && m->opt.try_first_pass && !m->opt.use_first_pass &&
+                     attempt == 0 && !out.locked_now)) {
+            /* try_first_pass: what PAM_AUTHTOK ended with was not the code; ask once. */
             break;
+        }
         ptm_answer_free(&answer);
         ptm_answer_free(&rest);
         from_authtok = false;
-        rc = ptm_prompt(m, "Verification code: ", false, &answer);
+        rc = ptm_prompt(m, again, false, &answer);
         if (rc != PAM_SUCCESS)
             break;
     }

@@ -49,11 +49,26 @@ run 0 "list --json" pt list --json
 expect_eq "$A in JSON" "$(jq_py "[[u['enrolled'], u['required'], u['backup_codes_left'], u['locked']] for u in d if u['user'] == '$A']" <"$OUT")" '[[true, false, 10, false]]'
 expect_eq "$B in JSON" "$(jq_py "[[u['enrolled'], u['required'], u['deadline']] for u in d if u['user'] == '$B']" <"$OUT")" "[[false, true, $((T0 + 3 * 86400))]]"
 expect_eq "every object has the fields" "$(jq_py 'all({"user","enrolled","backup_codes_left","locked","required"} <= set(u) for u in d)' <"$OUT")" true
-expect_eq "no system account without enrolment is listed" "$(jq_py '[u["user"] for u in d if u["user"] in ("root", "daemon", "bin", "nobody")]' <"$OUT")" '[]'
+expect_eq "no system account without enrolment is listed" "$(jq_py '[u["user"] for u in d if u["user"] in ("daemon", "bin", "nobody")]' <"$OUT")" '[]'
+expect_eq "root is listed (a login account whatever UID_MIN says)" "$(jq_py '[u["user"] for u in d if u["user"] == "root"]' <"$OUT")" '["root"]'
+run 0 "list --without-mfa (text)" pt list --without-mfa
+rows=$(awk 'NR > 1 && NF > 1 && $2 != "" && !/accounts? without MFA/' "$OUT" | grep -vc '^$' || true)
+expect_match "the summary counts the accounts shown" "$(tail -n1 "$OUT")" "^$rows accounts? without MFA, 0 enrolled, [0-9]+ required but not enrolled\$"
+check "  $A (enrolled) is not shown" bash -c "! grep -q '^$A ' '$OUT'"
 run 0 "list --without-mfa --json" pt list --without-mfa --json
 expect_eq "only accounts without MFA" "$(jq_py "[u['user'] in ('$A',) for u in d].count(True), any(u['user'] == '$B' for u in d)" <"$OUT")" '(0, True)'
 run 0 "list past the deadline" at $((T0 + 4 * 86400)) "$PT_CLI" --config "$CONF" list
 check "$B's deadline passed" grep -Eq "^$B +no +yes +- +no +passed\$" "$OUT"
+
+log "every verb takes the user as a bare NAME or --user NAME"
+run 0 "status NAME" pt status "$A" --json
+expect_eq "status NAME is status --user NAME" "$(jq_py 'd["user"]' <"$OUT")" "$A"
+run 0 "status --user NAME NAME (the same twice)" pt status --user "$A" "$A" --json
+run 2 "status with two different users" pt status --user "$A" "$B"
+check "  says two users were named" grep -q 'two users named' "$ERR"
+run 2 "status with two bare names" pt status "$A" "$B"
+run 0 "unlock --user NAME" pt unlock --user "$B"
+run 2 "backup-codes with two names" pt backup-codes "$A" "$B"
 
 log "unlock after a lockout through the module"
 for i in 1 2 3; do login "$A" 000000 || true; done
@@ -82,7 +97,7 @@ check_not "the enrolment is gone" test -e "$FA"
 check_not "the runtime state is gone" test -e "$STATE/uid:$(id -u "$A")"
 run 0 "status after reset" pt status --user "$A" --json
 expect_eq "not enrolled" "$(jq_py 'd["enrolled"]' <"$OUT")" false
-run 0 "reset --yes of a user without enrolment" pt reset "$B" --yes
+run 0 "reset --yes of a user without enrolment (--user NAME)" pt reset --user "$B" --yes
 check "it says there was none" grep -q "had no enrolment" "$OUT"
 check_not "$B's state (grace start) is gone" test -e "$STATE/uid:$(id -u "$B")"
 run 1 "reset an unknown user" pt reset "nosuchuser$$" --yes

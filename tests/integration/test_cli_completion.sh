@@ -15,7 +15,7 @@ complete_words() {
 }
 
 expect_eq "commands" "$(complete_words pam-totp '')" \
-    "--config --help --version backup-codes disable enrol list migrate reset status unlock "
+    "--config --help --service --version backup-codes disable doctor enrol list migrate reset status unlock "
 expect_eq "a prefix" "$(complete_words pam-totp ba)" "backup-codes "
 expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unlock "
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
@@ -24,8 +24,11 @@ expect_eq "user names for reset" "$(complete_words pam-totp reset roo)" "root "
 expect_eq "--code offers only - (standard input)" "$(complete_words pam-totp disable --code '')" "- "
 expect_eq "--verify offers only -" "$(complete_words pam-totp enrol --verify '')" "- "
 expect_eq "user names for --user" "$(complete_words pam-totp status --user roo)" "root "
+expect_eq "a bare user name for status" "$(complete_words pam-totp status roo)" "root "
+expect_eq "after --service NAME" "$(complete_words pam-totp --service sudo doc)" "doctor "
+expect_eq "--ignore names doctor checks" "$(complete_words pam-totp doctor --ignore clock)" "clock_unsynchronised "
 
-for cmd in enrol status disable backup-codes reset unlock list migrate; do
+for cmd in enrol status disable backup-codes reset unlock list migrate doctor; do
     offered=$(complete_words pam-totp "$cmd" --)
     documented=$("$PT_CLI" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     missing=""

@@ -49,4 +49,21 @@ expect_eq "still root's, 0600" "$(stat -c '%U %a' "$F")" "root 600"
 run 0 "root disables" pt disable --user "$U"
 check_not "the file is gone" test -e "$F"
 
+log "hints in system mode never send the user to \`pam-totp enrol\`, which they cannot run"
+write_conf "mfa = required" "enrolment_file = $ENROL_DIR/%u"
+run 0 "status of the unenrolled user, as root" pt status "$U"
+check "  the deadline line says to ask an administrator" grep -Eq '^Deadline: .*ask an administrator: `pam-totp enrol --user '"$U"'` as root' "$OUT"
+check_not "  and not to run pam-totp enrol" grep -Eq 'run `pam-totp enrol`' "$OUT"
+write_conf "mfa = required" "enrolment_file = $ENROL_DIR/%u" "enrol_at_login = yes" "enrol_grace_days = 5"
+run 0 "with enrol_at_login" pt status "$U"
+check "  says the user sets it up at the next login" grep -Eq "^Deadline: .*$U sets it up at the next login" "$OUT"
+out=$(login "$U" 2>&1; cat "$T_DIR/login.out") || true
+expect_match "the module's grace message: set up during a login, or ask an administrator" "$out" \
+    'INFO: MFA will be required in .*You will then set it up during a login'
+expect_nomatch "  not \`pam-totp enrol\` alone" "$out" 'Run `pam-totp enrol`'
+b=$(pt enrol --begin --json "$U")
+pt enrol --verify "$(totp_code "$(printf '%s' "$b" | jq -r .secret)" "$(date +%s)")" "$U" >/dev/null
+run 0 "reset as root" pt reset --yes "$U"
+check "  the reset says how to enrol again in system mode" grep -q "sets it up at the next login" "$OUT"
+
 finish

@@ -79,7 +79,8 @@ run 2 "unknown option" pt status --frob
 run 2 "--begin with --verify" pt enrol --begin --verify 123456
 run 2 "--json without --begin/--verify" pt enrol --json
 run 2 "--force with --begin" pt enrol --force --begin
-run 2 "extra argument" pt status extra
+run 2 "two users named" pt status extra more
+run 1 "a bare name is a user: an unknown one is refused" pt status "nosuchuser$$"
 run 2 "a --config that does not exist" "$PT_CLI" --config "$T_DIR/nope.conf" status
 run 0 "--help" "$PT_CLI" --help
 check "--help lists the commands" grep -q 'backup-codes' "$OUT"

@@ -147,6 +147,8 @@ expect_eq "enrolment at login: pamtester authenticated" "$PRC" 0
 [ "$PRC" = 0 ] ||
     log "transcript end: $(printf '%s\n' "$TR" | grep -av "$(printf '\xe2\x96\x88')" | tail -15)"
 expect_match "pamtester reports success" "$TR" 'successfully authenticated'
+expect_match "the end says to wait for the app's next code before the next login" "$TR" \
+    'code you just entered is used up: for the next login, wait until the app shows a new code'
 check "enrolment file written" test -f "$EF"
 expect_eq "written as the user, 0600" "$(stat -c '%U %a' "$EF")" "$U 600"
 expect_match "stored active" "$(cat "$EF")" 'status = active'

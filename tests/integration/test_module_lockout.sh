@@ -41,7 +41,11 @@ expect_match "locked: time left shown" "$OUT" 'locked\. Try again in 9 minutes\.
 expect_eq "locked: nothing verified (last_step unchanged)" "$(grep '^last_step' "$ST")" "$before"
 run_at $((t + 60)) --silent "$U"
 expect_eq "locked under PAM_SILENT: refused" "$RC" $PAM_AUTH_ERR
-expect_nomatch "locked under PAM_SILENT: no text" "$OUT" '^(INFO|ERROR):'
+expect_nomatch "locked under PAM_SILENT: no message" "$OUT" '^(INFO|ERROR):'
+expect_match "locked under PAM_SILENT (sudo): the lock is said in a prompt, which PAM_SILENT keeps" \
+    "$OUT" '^PROMPT_ECHO_ON: Too many failed verification attempts: this account is locked\. Try again in 9 minutes\. Press Enter: $'
+run_at $((t + 60)) --silent "$U" ""
+expect_eq "  answered with Enter: still refused" "$RC" $PAM_AUTH_ERR
 
 # After unlock_time the lock is gone.
 run_at $((t + 601)) "$U" "$(code $((t + 601)))"
@@ -85,8 +89,34 @@ expect_eq "locked: a valid backup code is not even asked for" "$RES" $PAM_AUTH_E
 run_at $((t + 601)) "$U" "${BACKUP[0]}"
 expect_eq "lock over: the backup code works (it was not spent while locked)" "$RES" success
 
+# --- A right code that was already used (the app still shows it) is refused with its message
+# but never counts toward the lock: deny = 3 replays in a row lock nothing, and a wrong code
+# after them is only the first failure. A used backup code likewise.
+t=$((T0 + 50 * 86400))
+run_at $t "$U" "$(code $t)"
+expect_eq "a fresh code is accepted" "$RES" success
+for i in 1 2 3 4; do run_at $t "$U" "$(code $t)"; done
+expect_eq "the same code again: refused" "$RES" $PAM_AUTH_ERR
+expect_match "the user is told it was already used" "$OUT" 'already used\. Wait for the next code'
+expect_nomatch "four replays lock nothing" "$OUT" 'locked'
+expect_match "no failure recorded for the replays" "$(cat "$ST")" '^failures = ?$'
+run_at $t "$U" "${BACKUP[0]}"
+expect_match "a used backup code: told so" "$OUT" 'backup code was already used'
+expect_match "and not counted" "$(cat "$ST")" '^failures = ?$'
+run_at $t --silent "$U" "$(code $t)" "$(code $t)"
+expect_match "under PAM_SILENT a replay is said in the next prompt" "$OUT" \
+    "^PROMPT_ECHO_OFF: That code was already used: wait for the app's next code\\. Verification code: \$"
+expect_eq "  asked once more only, then refused" "$RES" $PAM_AUTH_ERR
+expect_match "  still not counted" "$(cat "$ST")" '^failures = ?$'
+run_at $t "$U" 111111
+expect_match "a wrong code after them is the first failure" "$(cat "$ST")" "^failures = $t\$"
+run_at $((t + 30)) "$U" "$(code $((t + 30)))"
+expect_eq "the next code logs in" "$RES" success
+
 syslog_sync
 LOG=$(cat "$T_SYSLOG")
+expect_match "replays audited with their reason" "$LOG" "event=login_failed user=$U .*reason=replay"
+
 expect_match "lock audited" "$LOG" "event=locked user=$U .*failures=3"
 expect_match "refusal while locked audited" "$LOG" "event=login_failed user=$U .*reason=locked"
 finish
