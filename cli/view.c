@@ -12,7 +12,7 @@ static void policy_view(const cli_ctx *c, const pt_user *u, cli_view *v)
     const char *reason = NULL;
     v->exempt = pt_policy_exempt(&c->opt, u->name, groups, u->ngroups, &reason);
     v->required = c->opt.mfa != PT_MFA_DISABLED && !v->exempt &&
-                  pt_policy_requires(&c->opt, groups, u->ngroups);
+                  pt_policy_requires(&c->opt, u->name, groups, u->ngroups);
 }
 
 int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)

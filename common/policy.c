@@ -11,9 +11,12 @@ static bool any_group_in(const char *list, const char *const *groups, size_t ngr
     return false;
 }
 
-bool pt_policy_requires(const pt_options *o, const char *const *groups, size_t ngroups)
+bool pt_policy_requires(const pt_options *o, const char *user, const char *const *groups,
+                        size_t ngroups)
 {
     if (o->mfa == PT_MFA_REQUIRED)
+        return true;
+    if (user && pt_list_contains(o->require_users, user))
         return true;
     if (o->mfa == PT_MFA_REQUIRED_FOR_ADMINS && any_group_in(o->admin_groups, groups, ngroups))
         return true;
@@ -77,7 +80,7 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
     pt_decision d = {.kind = PT_DECIDE_IGNORE};
     const char *why = NULL;
 
-    d.required = pt_policy_requires(o, in->groups, in->ngroups);
+    d.required = pt_policy_requires(o, in->user, in->groups, in->ngroups);
     d.exempt = pt_policy_exempt(o, in->user, in->groups, in->ngroups, &why);
 
     if (o->mfa == PT_MFA_DISABLED) {
@@ -89,7 +92,17 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
         return d;
     }
     if (in->enrolled) {
-        if (!apply_lock(&d, in)) {
+        /* The lock comes first: neither a trusted network nor a remembered host lets a locked
+         * user in. */
+        if (apply_lock(&d, in))
+            return d;
+        if (in->trusted_network) {
+            d.kind = PT_DECIDE_SKIP;
+            d.reason = "trusted_network";
+        } else if (in->remembered_host) {
+            d.kind = PT_DECIDE_SKIP;
+            d.reason = "remembered_host";
+        } else {
             d.kind = PT_DECIDE_VERIFY;
             d.reason = "enrolled";
         }

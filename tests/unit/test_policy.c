@@ -227,14 +227,14 @@ static void test_require_groups(void **state)
     expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
     in = IN(plain, false);
     expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
-    assert_true(pt_policy_requires(&o, ops, 2));
-    assert_false(pt_policy_requires(&o, plain, 2));
+    assert_true(pt_policy_requires(&o, "u", ops, 2));
+    assert_false(pt_policy_requires(&o, "u", plain, 2));
 
     /* require_groups with required_for_admins: either makes it required. */
     o.mfa = PT_MFA_REQUIRED_FOR_ADMINS;
-    assert_true(pt_policy_requires(&o, ops, 2));
-    assert_true(pt_policy_requires(&o, admin, 2));
-    assert_false(pt_policy_requires(&o, plain, 2));
+    assert_true(pt_policy_requires(&o, "u", ops, 2));
+    assert_true(pt_policy_requires(&o, "u", admin, 2));
+    assert_false(pt_policy_requires(&o, "u", plain, 2));
 
     /* mfa=disabled wins over require_groups (the predicate itself ignores it). */
     o.mfa = PT_MFA_DISABLED;
@@ -390,6 +390,88 @@ static void test_uses_groups(void **state)
     assert_false(pt_policy_uses_groups(&o));
 }
 
+/* require_users: the listed users must use MFA whatever mfa says, like require_groups; a list
+ * entry must equal the whole name; mfa=disabled and exemptions still win. */
+static void test_require_users(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    snprintf(o.require_users, sizeof o.require_users, "bob, alice carol");
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_DENY, "no_enrolment");
+    assert_true(d.required);
+    assert_true(pt_policy_requires(&o, "alice", plain, 2));
+    assert_true(pt_policy_requires(&o, "carol", NULL, 0));
+    assert_false(pt_policy_requires(&o, "alic", plain, 2));
+    assert_false(pt_policy_requires(&o, "alice2", plain, 2));
+    assert_false(pt_policy_requires(&o, NULL, plain, 2));
+    in.user = "dave";
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* Required users get the enrolment grace and enrolment at login like any required user. */
+    in.user = "alice";
+    o.enrol_grace_days = 2;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_GRACE, "grace");
+    o.enrol_grace_days = 0;
+    o.enrol_at_login = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+
+    /* Under required_for_admins a non-admin in require_users is required too. */
+    o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    snprintf(o.require_users, sizeof o.require_users, "alice");
+    in = IN(plain, false);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* Exempt and disabled win. */
+    snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "exempt_user");
+    o.exempt_users[0] = '\0';
+    o.mfa = PT_MFA_DISABLED;
+    d = pt_policy_decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "disabled");
+    assert_true(d.required);
+}
+
+/* Trusted networks and remembered hosts skip the prompt only for enrolled users who are not
+ * locked; for users without an enrolment they change nothing. */
+static void test_skips(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    pt_policy_input in = IN(plain, true);
+    in.trusted_network = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+    in.trusted_network = false;
+    in.remembered_host = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_SKIP, "remembered_host");
+    in.trusted_network = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+
+    /* Locked: by time, and until an admin unlocks. */
+    in.lock_until = NOW + 60;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    in.lock_until = -1;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    in.lock_until = NOW; /* ran out */
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+
+    /* No enrolment: the usual rows. */
+    in = IN(plain, false);
+    in.trusted_network = true;
+    in.remembered_host = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    o.enrol_at_login = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+    o = opts(PT_MFA_OPTIONAL);
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* Disabled and exempt are decided first, as always. */
+    o = opts(PT_MFA_DISABLED);
+    in.enrolled = true;
+    expect(pt_policy_decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +489,8 @@ int main(void)
         cmocka_unit_test(test_grace_countdown_and_expiry),
         cmocka_unit_test(test_lock_ordering),
         cmocka_unit_test(test_uses_groups),
+        cmocka_unit_test(test_require_users),
+        cmocka_unit_test(test_skips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
