@@ -79,6 +79,10 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
  * (replay and lock are enforced by the module, not here). Returns an exit status. */
 int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why);
+/* Reports why a code was refused (cli_err): the wrong number of digits, or (with skew_hint, only
+ * where trying costs nothing more than at a login) a clock that looks typed_digits/skew minutes
+ * off, else "check the phone's clock". typed_digits and skew as in pt_verify_outcome. */
+void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t skew);
 
 /* ---- policy view (status and list) ---- */
 typedef struct {

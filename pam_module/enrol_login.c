@@ -63,6 +63,13 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     int rc = pt_expand(m->opt.label, m->user.name, m->user.home, label, sizeof(label));
     if (rc != PT_OK)
         return rc;
+    /* The setting was checked when read; an expansion (%h) could still bring a colon in, which
+     * apps would read as the end of the issuer. */
+    if (strchr(label, ':') != NULL) {
+        pam_syslog(m->pamh, LOG_ERR, "label expands to a text with a colon for %s: change "
+                   "`label` in the configuration", m->user.name);
+        return PT_ERR_INVAL;
+    }
     rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));
     if (rc == PT_OK)
         rc = pt_base32_group(s->b32, s->grouped, sizeof(s->grouped));
