@@ -771,6 +771,51 @@ static void test_lists_and_names(void **state)
     assert_string_equal(buf, "ACME");
 }
 
+/* The shipped pam_totp.conf: with every commented-out "#key = value" line switched on it loads,
+ * sets every key of the file, and changes nothing: each key sits at its default. */
+static void test_shipped_file_at_defaults(void **state)
+{
+    (void)state;
+    require_root();
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/pam_totp.conf", PT_SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[PT_CONFIG_MAX_SIZE];
+    size_t len = 0;
+    char line[PT_CONFIG_LINE_MAX];
+    while (fgets(line, sizeof line, f)) {
+        const char *l = line;
+        /* "#key = value" (no space after '#') is a setting; "# words" is prose. */
+        if (l[0] == '#' && l[1] >= 'a' && l[1] <= 'z' && strstr(l, " ="))
+            l++;
+        size_t n = strlen(l);
+        assert_true(len + n < sizeof text);
+        memcpy(text + len, l, n);
+        len += n;
+    }
+    fclose(f);
+    text[len] = '\0';
+    pt_options o, d;
+    pt_options_defaults(&o);
+    pt_options_defaults(&d);
+    clear_msgs();
+    if (pt_options_load_file(&o, write_conf(text)) != PT_OK)
+        fail_msg("the shipped file with its settings switched on does not load: %s", last_msg);
+    assert_memory_equal(&o, &d, sizeof o);
+    static const char *const keys[] = {
+        "mfa", "admin_groups", "require_groups", "require_users", "exempt_users", "exempt_groups",
+        "enrol_grace_days", "enrol_at_login", "trusted_networks", "remember_host", "issuer",
+        "label", "algorithm", "digits", "period", "window", "backup_codes", "deny",
+        "fail_interval", "unlock_time", "enrolment_file", "state_dir", "pending_ttl"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char want[80];
+        snprintf(want, sizeof want, "\n%s =", keys[i]);
+        if (!strstr(text, want))
+            fail_msg("the shipped file lacks %s", keys[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_file_good),
         cmocka_unit_test(test_file_empty),
         cmocka_unit_test(test_file_bad_lines),
+        cmocka_unit_test(test_shipped_file_at_defaults),
         cmocka_unit_test(test_file_nul),
         cmocka_unit_test(test_file_long_line),
         cmocka_unit_test(test_file_oversize),
