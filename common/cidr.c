@@ -73,6 +73,10 @@ int pt_addr_parse(const char *s, pt_addr *out)
         size_t zlen = n - alen - 1;
         if (v4 || !zone_ok(pct + 1, zlen))
             goto bad;
+        /* An IPv4-mapped address is the IPv4 address, which has no scope: with one it would
+         * have no canonical text (pt_addr_format writes IPv4 as a.b.c.d). */
+        if (pt_addr_is_v4(out))
+            goto bad;
         memcpy(out->zone, pct + 1, zlen);
         out->zone[zlen] = '\0';
     }

@@ -31,7 +31,8 @@ typedef struct {
 bool pt_addr_is_v4(const pt_addr *a);
 
 /* Parses a numeric address: dotted-quad IPv4 (inet_pton, so no octal, hex or short forms) or
- * IPv6 text, which may end in "%ZONE" (1 to 15 of [A-Za-z0-9._-]). NULL, "", names, brackets,
+ * IPv6 text, which may end in "%ZONE" (1 to 15 of [A-Za-z0-9._-]; not on an IPv4-mapped
+ * address, which is IPv4). NULL, "", names, brackets,
  * ports and anything longer than PT_ADDR_TEXT_MAX bytes are refused. PT_OK or PT_ERR_INVAL. */
 int pt_addr_parse(const char *s, pt_addr *out);
 
