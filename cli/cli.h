@@ -113,6 +113,11 @@ unsigned long cli_uid_min(void);
 /* A login account: root, or uid >= uid_min, with a shell other than nologin or false. */
 bool cli_login_account(const struct passwd *pw, unsigned long uid_min);
 
+/* Reports why a code was refused (cli_err): the wrong number of digits, or (with skew_hint, only
+ * where trying costs nothing more than at a login) a clock that looks typed_digits/skew minutes
+ * off, else "check the phone's clock". typed_digits and skew as in pt_verify_outcome. */
+void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t skew);
+
 /* ---- policy view (status and list) ---- */
 typedef struct {
     bool enrolled;        /* an active enrolment */

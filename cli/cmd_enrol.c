@@ -67,6 +67,12 @@ static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, c
                 c->opt.label);
         return CLI_USAGE;
     }
+    /* The value is checked when read; an expansion (%h) could still bring a colon in. */
+    if (strchr(label, ':') != NULL) {
+        cli_err("label: \"%s\" contains a colon, which apps read as the end of the issuer: "
+                "change `label` in the configuration", label);
+        return CLI_USAGE;
+    }
     if (pt_enrolment_secret_b32(e, b32, b32sz) != PT_OK)
         return CLI_SYSERR;
     *uri = pt_otpauth_uri(issuer, label, b32, e->alg, e->digits, e->period);
@@ -206,6 +212,10 @@ static int ask_code(cli_ctx *c, pt_enrolment *e)
         }
         /* Records the step in the enrolment, so this code cannot log in afterwards. */
         int ok = r == 0 ? pt_verify_confirm(&c->opt, e, answer, now) : 0;
+        unsigned typed = 0;
+        int64_t skew = 0;
+        if (ok == 0 && r == 0 && pt_verify_explain(&c->opt, e, answer, now, &typed, &skew) < 0)
+            ok = -1;
         pt_wipe(answer, sizeof(answer));
         if (ok < 0) {
             cli_err("could not check the code");
@@ -213,8 +223,9 @@ static int ask_code(cli_ctx *c, pt_enrolment *e)
         }
         if (ok == 1)
             return CLI_OK;
-        fprintf(stderr, "Code not accepted: check that the phone's clock is right.%s\n",
-                i < TRIES ? " Try again." : "");
+        cli_report_refused(e, typed, skew);
+        if (i < TRIES)
+            fprintf(stderr, "Try again.\n");
     }
     cli_err("no code accepted: nothing was changed; run `pam-totp enrol` again");
     return CLI_REFUSED;
@@ -310,7 +321,7 @@ static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
         /* "-": the code from standard input. A code given on the line is harmless here: the
          * step that activates is recorded (confirmed_step) and never accepted at login. */
         char answer[PT_ANSWER_MAX + 1];
-        int ok = 0;
+        const char *code = a->verify_code;
         if (strcmp(a->verify_code, "-") == 0) {
             int r = cli_read_answer("", answer, sizeof(answer));
             if (r != 0) {
@@ -320,15 +331,18 @@ static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
                                       : "no code on standard input");
                 return CLI_USAGE;
             }
-            ok = pt_verify_confirm(&c->opt, &e, answer, now);
-            pt_wipe(answer, sizeof(answer));
-        } else {
-            ok = pt_verify_confirm(&c->opt, &e, a->verify_code, now);
+            code = answer;
         }
+        int ok = pt_verify_confirm(&c->opt, &e, code, now);
+        unsigned typed = 0;
+        int64_t skew = 0;
+        if (ok == 0 && pt_verify_explain(&c->opt, &e, code, now, &typed, &skew) < 0)
+            ok = -1;
+        pt_wipe(answer, sizeof(answer));
         if (ok < 0) {
             st = CLI_SYSERR;
         } else if (ok != 1) {
-            cli_err("code not accepted: check the phone's clock and try the current code");
+            cli_report_refused(&e, typed, skew);
             st = CLI_REFUSED;
         } else {
             st = activate(c, u, &e, a->json);

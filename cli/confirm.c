@@ -15,6 +15,26 @@
 #include "totp.h"
 #include "verify.h"
 
+void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t skew)
+{
+    if (typed_digits > 0) {
+        cli_err("code not accepted: it has %u digit%s, the code from the app has %u", typed_digits,
+                typed_digits == 1 ? "" : "s", e->digits);
+    } else if (skew != 0) {
+        int64_t mag = skew < 0 ? -skew : skew;
+        long long min = (long long)((mag + 30) / 60);
+        if (min < 1)
+            min = 1;
+        cli_err("code not accepted: it is the code for %lld minute%s %s, so the phone's clock "
+                "looks %lld minute%s %s this computer's; turn on automatic date and time on the "
+                "phone, or if the phone is right fix this computer's clock (timedatectl)",
+                min, min == 1 ? "" : "s", skew > 0 ? "from now" : "ago", min, min == 1 ? "" : "s",
+                skew > 0 ? "ahead of" : "behind");
+    } else {
+        cli_err("code not accepted: check the phone's clock and try a fresh code");
+    }
+}
+
 static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *answer,
                            bool allow_backup, int64_t now)
 {
@@ -52,8 +72,13 @@ static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
         return CLI_SYSERR;
     }
     if (!ok) {
-        cli_err("code not accepted (%s): check the phone's clock and try a fresh code",
-                out.reason ? out.reason : "wrong_code");
+        if (out.result == PT_ANSWER_REPLAY)
+            cli_err("code not accepted: it was already used; wait for the next code");
+        else if (out.result == PT_ANSWER_BACKUP_USED)
+            cli_err("code not accepted: that backup code was already used");
+        else
+            cli_report_refused(e, out.typed_digits,
+                               out.result == PT_ANSWER_CLOCK_SKEW ? out.skew : 0);
         return CLI_REFUSED;
     }
     return CLI_OK;
@@ -103,7 +128,13 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
         return CLI_REFUSED;
     }
     if (rc != 1) {
-        cli_err("code not accepted: check the phone's clock and try a fresh code");
+        /* No clock hint here: this check records no failure, so a hint that finds codes 15
+         * minutes either side would turn it into a cheap search for a future code. */
+        unsigned typed = 0;
+        int64_t skew = 0;
+        if (pt_verify_explain(&c->opt, e, answer, now, &typed, &skew) < 0)
+            typed = 0;
+        cli_report_refused(e, typed, 0);
         return CLI_REFUSED;
     }
     return record_command_step(c, u, e, step);

@@ -22,7 +22,7 @@ static int policy_view(cli_ctx *c, const pt_user *u, cli_view *v)
     size_t n = u->ngids > 0 ? (size_t)u->ngids : 0;
     v->exempt = pt_policy_exempt(&c->opt, &c->gp, u->name, u->gids, n, &reason);
     v->required = c->opt.mfa != PT_MFA_DISABLED && !v->exempt &&
-                  pt_policy_requires(&c->opt, &c->gp, u->gids, n);
+                  pt_policy_requires(&c->opt, &c->gp, u->name, u->gids, n);
     return CLI_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "backup.h"
+#include "cidr.h"
 #include "log.h"
 #include "pt_error.h"
 
@@ -25,7 +26,8 @@ typedef enum {
     K_LABEL, /* text with %u/%h/%H/%% */
     K_EFILE, /* enrolment_file template */
     K_DIR,   /* absolute directory, no % sequences */
-    K_CONFIG /* absolute path of the config file */
+    K_CONFIG, /* absolute path of the config file */
+    K_CIDRS   /* CIDR prefixes separated by whitespace or commas */
 } key_kind;
 
 typedef struct {
@@ -43,6 +45,7 @@ static const key_def keys[] = {
     {"mfa", K_MFA, F(mfa), 0, 0, false},
     {"admin_groups", K_LIST, F(admin_groups), 0, 0, false},
     {"require_groups", K_LIST, F(require_groups), 0, 0, false},
+    {"require_users", K_LIST, F(require_users), 0, 0, false},
     {"exempt_users", K_LIST, F(exempt_users), 0, 0, false},
     {"exempt_groups", K_LIST, F(exempt_groups), 0, 0, false},
     {"enrol_grace_days", K_UINT, F(enrol_grace_days), 0, 3650, false},
@@ -60,6 +63,8 @@ static const key_def keys[] = {
     {"enrolment_file", K_EFILE, F(enrolment_file), 0, 0, false},
     {"state_dir", K_DIR, F(state_dir), 0, 0, false},
     {"pending_ttl", K_UINT, F(pending_ttl), 60, 86400, false},
+    {"trusted_networks", K_CIDRS, F(trusted_networks), 0, 0, false},
+    {"remember_host", K_UINT, F(remember_host), 0, PT_REMEMBER_MAX, false},
     {"debug", K_BOOL, F(debug), 0, 0, true},
     {"silent", K_BOOL, F(silent), 0, 0, true},
     {"use_first_pass", K_BOOL, F(use_first_pass), 0, 0, true},
@@ -211,6 +216,16 @@ static const char *check_efile(const char *v)
     return NULL;
 }
 
+/* The otpauth label is "issuer:account" with one colon between them (Key URI format): a colon
+ * inside either makes apps split it in the wrong place, so it is refused here. */
+static const char *check_no_colon(const char *v)
+{
+    if (strchr(v, ':'))
+        return "must not contain a colon (the otpauth label separates issuer and account with "
+               "one); use another character such as a dash";
+    return NULL;
+}
+
 static const char *check_dir(const char *v)
 {
     if (v[0] != '/' || strchr(v, '%'))
@@ -280,9 +295,18 @@ static const char *apply(pt_options *o, const key_def *def, const char *v, char 
         return "must not contain control characters";
     const char *why = NULL;
     switch (def->kind) {
+    case K_TEXT:
+        why = check_no_colon(v);
+        break;
     case K_LABEL:
         if (!template_ok(v))
             why = "unknown % sequence: use %u (user), %h (home), %H (host) or %%";
+        else
+            why = check_no_colon(v);
+        break;
+    case K_CIDRS:
+        if (pt_cidr_list_check(v, buf, bufsz) != PT_OK)
+            why = buf;
         break;
     case K_EFILE:
         why = check_efile(v);
@@ -308,7 +332,7 @@ int pt_options_set(pt_options *o, const char *key, const char *value, const char
 {
     const key_def *def;
     const char *why;
-    char buf[96];
+    char buf[192];
 
     if (!where)
         where = "option";

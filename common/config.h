@@ -18,11 +18,13 @@ typedef enum {
 #define PT_TEXT_MAX 256    /* issuer, label */
 #define PT_CONFIG_MAX_SIZE (64 * 1024)
 #define PT_CONFIG_LINE_MAX 2048
+#define PT_REMEMBER_MAX (31 * 86400) /* remember_host: at most a month */
 
 typedef struct pt_options {
     pt_mfa_mode mfa;
     char admin_groups[PT_LIST_MAX];   /* default "sudo wheel" */
     char require_groups[PT_LIST_MAX];
+    char require_users[PT_LIST_MAX];
     char exempt_users[PT_LIST_MAX];
     char exempt_groups[PT_LIST_MAX];
     unsigned enrol_grace_days;        /* 0..3650 */
@@ -40,6 +42,8 @@ typedef struct pt_options {
     char enrolment_file[PATH_MAX];    /* default "%h/.pam_totp" */
     char state_dir[PATH_MAX];         /* default "/var/lib/pam_totp" */
     unsigned pending_ttl;             /* seconds, 60..86400 */
+    char trusted_networks[PT_LIST_MAX]; /* CIDR prefixes, checked by pt_cidr_list_check */
+    unsigned remember_host;           /* seconds, 0 (off)..PT_REMEMBER_MAX */
 
     /* Module arguments only (not accepted in the file). */
     bool debug, silent, use_first_pass, try_first_pass, forward_pass;

@@ -14,10 +14,12 @@ static bool any_gid_in(const pt_gidset *set, const gid_t *gids, size_t ngids)
     return false;
 }
 
-bool pt_policy_requires(const pt_options *o, const pt_group_policy *gp, const gid_t *gids,
-                        size_t ngids)
+bool pt_policy_requires(const pt_options *o, const pt_group_policy *gp, const char *user,
+                        const gid_t *gids, size_t ngids)
 {
     if (o->mfa == PT_MFA_REQUIRED)
+        return true;
+    if (user && pt_list_contains(o->require_users, user))
         return true;
     if (gp == NULL)
         return false;
@@ -85,7 +87,7 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
     pt_decision d = {.kind = PT_DECIDE_IGNORE};
     const char *why = NULL;
 
-    d.required = pt_policy_requires(o, in->gp, in->gids, in->ngids);
+    d.required = pt_policy_requires(o, in->gp, in->user, in->gids, in->ngids);
     d.exempt = pt_policy_exempt(o, in->gp, in->user, in->gids, in->ngids, &why);
 
     if (o->mfa == PT_MFA_DISABLED) {
@@ -97,7 +99,17 @@ pt_decision pt_policy_decide(const pt_options *o, const pt_policy_input *in)
         return d;
     }
     if (in->enrolled) {
-        if (!apply_lock(&d, in)) {
+        /* The lock comes first: neither a trusted network nor a remembered host lets a locked
+         * user in. */
+        if (apply_lock(&d, in))
+            return d;
+        if (in->trusted_network) {
+            d.kind = PT_DECIDE_SKIP;
+            d.reason = "trusted_network";
+        } else if (in->remembered_host) {
+            d.kind = PT_DECIDE_SKIP;
+            d.reason = "remembered_host";
+        } else {
             d.kind = PT_DECIDE_VERIFY;
             d.reason = "enrolled";
         }

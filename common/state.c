@@ -18,11 +18,13 @@ enum {
     K_NREQUIRED,                 /* keys before this one must appear */
     K_PERIOD = K_NREQUIRED,      /* optional: 0 (unknown) when absent */
     K_OTHER_USED,                /* optional: none when absent */
+    K_HOSTS,                     /* optional: none when absent */
+    K_BURNED,                    /* optional: none when absent */
     K_NKEYS
 };
 static const char *const key_names[K_NKEYS] = {
     "version", "enrolment", "last_step", "used", "failures", "lock_until", "first_required",
-    "step_period", "other_used",
+    "step_period", "other_used", "hosts", "burned",
 };
 
 void pt_state_init(pt_state *st)
@@ -114,6 +116,40 @@ static bool parse_other_used(const char *s, size_t n, pt_state *st)
     return true;
 }
 
+/* ADDR@T with ADDR in canonical form (what pt_state_remember_host writes), T >= 0. */
+static bool host_item(const char *s, size_t n, pt_state *st)
+{
+    const char *at = memchr(s, '@', n);
+    if (st->nhosts >= PT_HOSTS_MAX || at == NULL || at == s || (size_t)(at - s) >= PT_ADDR_STR)
+        return false;
+    char text[PT_ADDR_STR], canon[PT_ADDR_STR];
+    memcpy(text, s, (size_t)(at - s));
+    text[at - s] = '\0';
+    pt_addr a;
+    if (pt_addr_parse(text, &a) != PT_OK || pt_addr_format(&a, canon, sizeof canon) != PT_OK ||
+        strcmp(canon, text) != 0)
+        return false;
+    int64_t t;
+    if (!pt_kv_parse_i64(at + 1, n - (size_t)(at - s) - 1, 0, INT64_MAX, &t))
+        return false;
+    for (unsigned i = 0; i < st->nhosts; i++)
+        if (strcmp(st->hosts[i].addr, canon) == 0)
+            return false; /* each address once */
+    snprintf(st->hosts[st->nhosts].addr, sizeof st->hosts[0].addr, "%s", canon);
+    st->hosts[st->nhosts].at = t;
+    st->nhosts++;
+    return true;
+}
+
+static bool burned_item(const char *s, size_t n, pt_state *st)
+{
+    int64_t x;
+    if (st->nburned >= PT_BURNED_MAX || !pt_kv_parse_i64(s, n, 0, INT64_MAX, &x))
+        return false;
+    st->burned[st->nburned++] = x;
+    return true;
+}
+
 static int parse_value(int k, const pt_kv *kv, const char *path, pt_state *st)
 {
     int64_t x;
@@ -162,6 +198,16 @@ static int parse_value(int k, const pt_kv *kv, const char *path, pt_state *st)
         if (!parse_list(v, n, st, failure_item))
             return pt_kv_error(path, kv->line, "failures must be a comma-separated list of at "
                                "most %d times", PT_FAILURES_MAX);
+        return PT_OK;
+    case K_HOSTS:
+        if (!parse_list(v, n, st, host_item))
+            return pt_kv_error(path, kv->line, "hosts must be a comma-separated list of at most "
+                               "%d distinct ADDRESS@TIME items", PT_HOSTS_MAX);
+        return PT_OK;
+    case K_BURNED:
+        if (!parse_list(v, n, st, burned_item))
+            return pt_kv_error(path, kv->line, "burned must be a comma-separated list of at "
+                               "most %d steps", PT_BURNED_MAX);
         return PT_OK;
     default:
         return pt_kv_error(path, kv->line, "internal error");
@@ -284,6 +330,33 @@ static bool format_lists(const pt_state *st, char *buf, size_t cap, size_t *pos)
     return ok && pt_kv_put(buf, cap, pos, "\n");
 }
 
+/* The optional lines, written only when they hold something (older readers never see them
+ * unless the feature is used). */
+static bool format_optional(const pt_state *st, char *buf, size_t cap, size_t *pos)
+{
+    bool ok = true;
+    const char *sep = " ";
+    if (st->nhosts > 0) {
+        ok = pt_kv_put(buf, cap, pos, "hosts =");
+        for (unsigned i = 0; ok && i < st->nhosts; i++) {
+            ok = pt_kv_put(buf, cap, pos, "%s%s@%lld", sep, st->hosts[i].addr,
+                           (long long)st->hosts[i].at);
+            sep = ",";
+        }
+        ok = ok && pt_kv_put(buf, cap, pos, "\n");
+    }
+    sep = " ";
+    if (ok && st->nburned > 0) {
+        ok = pt_kv_put(buf, cap, pos, "burned =");
+        for (unsigned i = 0; ok && i < st->nburned; i++) {
+            ok = pt_kv_put(buf, cap, pos, "%s%lld", sep, (long long)st->burned[i]);
+            sep = ",";
+        }
+        ok = ok && pt_kv_put(buf, cap, pos, "\n");
+    }
+    return ok;
+}
+
 int pt_state_format(const pt_state *st, char **out, size_t *len)
 {
     *out = NULL;
@@ -293,6 +366,17 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
         return PT_ERR_INVAL;
     for (unsigned i = 0; i < st->nfailures; i++)
         if (st->failures[i] < 0)
+            return PT_ERR_INVAL;
+    if (st->nhosts > PT_HOSTS_MAX || st->nburned > PT_BURNED_MAX)
+        return PT_ERR_INVAL;
+    for (unsigned i = 0; i < st->nhosts; i++) {
+        pt_addr a;
+        if (st->hosts[i].at < 0 || strchr(st->hosts[i].addr, ',') ||
+            pt_addr_parse(st->hosts[i].addr, &a) != PT_OK)
+            return PT_ERR_INVAL;
+    }
+    for (unsigned i = 0; i < st->nburned; i++)
+        if (st->burned[i] < 0)
             return PT_ERR_INVAL;
     char *buf = malloc(STATE_FORMAT_CAP);
     if (!buf)
@@ -305,7 +389,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
               pt_kv_put(buf, STATE_FORMAT_CAP, &pos,
                   "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
                   (long long)st->lock_until, (long long)st->first_required, st->step_period) &&
-              format_others(st, buf, STATE_FORMAT_CAP, &pos);
+              format_others(st, buf, STATE_FORMAT_CAP, &pos) &&
+format_optional(st, buf, STATE_FORMAT_CAP, &pos);
     if (!ok) {
         free(buf);
         return PT_ERR_TOOBIG;
@@ -361,6 +446,8 @@ void pt_state_bind(pt_state *st, const char *enrolment_id)
         memcpy(st->used, o->used, sizeof st->used);
         drop_other(st, o);
     }
+    pt_state_forget_hosts(st);
+    st->nburned = 0;
     snprintf(st->enrolment, sizeof st->enrolment, "%s", enrolment_id);
 }
 
@@ -442,6 +529,80 @@ int pt_state_merge(pt_state *dst, const pt_state *src)
     return PT_OK;
 }
 
+bool pt_state_remember_host(pt_state *st, const char *rhost, int64_t now)
+{
+    pt_addr a;
+    char canon[PT_ADDR_STR];
+    if (now < 0 || pt_addr_parse(rhost, &a) != PT_OK ||
+        pt_addr_format(&a, canon, sizeof canon) != PT_OK)
+        return false;
+    for (unsigned i = 0; i < st->nhosts; i++) {
+        if (strcmp(st->hosts[i].addr, canon) == 0) {
+            st->hosts[i].at = now;
+            return true;
+        }
+    }
+    if (st->nhosts >= PT_HOSTS_MAX) {
+        unsigned oldest = 0;
+        for (unsigned i = 1; i < st->nhosts; i++)
+            if (st->hosts[i].at < st->hosts[oldest].at)
+                oldest = i;
+        st->hosts[oldest] = st->hosts[st->nhosts - 1];
+        st->nhosts--;
+    }
+    snprintf(st->hosts[st->nhosts].addr, sizeof st->hosts[0].addr, "%s", canon);
+    st->hosts[st->nhosts].at = now;
+    st->nhosts++;
+    return true;
+}
+
+bool pt_state_host_remembered(const pt_state *st, const char *enrolment_id, const char *rhost,
+                              int64_t now, unsigned seconds)
+{
+    pt_addr a;
+    char canon[PT_ADDR_STR];
+    if (seconds == 0 || enrolment_id == NULL || enrolment_id[0] == '\0' ||
+        strcmp(st->enrolment, enrolment_id) != 0 || pt_addr_parse(rhost, &a) != PT_OK ||
+        pt_addr_format(&a, canon, sizeof canon) != PT_OK)
+        return false;
+    for (unsigned i = 0; i < st->nhosts && i < PT_HOSTS_MAX; i++) {
+        if (strcmp(st->hosts[i].addr, canon) != 0)
+            continue;
+        /* A time in the future (the clock went back) does not count: fail closed. */
+        int64_t at = st->hosts[i].at;
+        return at <= now && now - at < (int64_t)seconds;
+    }
+    return false;
+}
+
+void pt_state_forget_hosts(pt_state *st)
+{
+    memset(st->hosts, 0, sizeof st->hosts);
+    st->nhosts = 0;
+}
+
+void pt_state_burn_step(pt_state *st, int64_t step, int64_t now_step)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < st->nburned && i < PT_BURNED_MAX; i++)
+        if (st->burned[i] >= now_step - 1 && st->burned[i] != step)
+            st->burned[kept++] = st->burned[i];
+    st->nburned = kept;
+    if (st->nburned == PT_BURNED_MAX) {
+        memmove(st->burned, st->burned + 1, (PT_BURNED_MAX - 1) * sizeof st->burned[0]);
+        st->nburned--;
+    }
+    st->burned[st->nburned++] = step;
+}
+
+bool pt_state_is_burned(const pt_state *st, int64_t step)
+{
+    for (unsigned i = 0; i < st->nburned && i < PT_BURNED_MAX; i++)
+        if (st->burned[i] == step)
+            return true;
+    return false;
+}
+
 unsigned pt_state_codes_left(const pt_state *st, const pt_backup_set *set)
 {
     unsigned left = 0;
@@ -486,6 +647,8 @@ bool pt_state_record_failure(pt_state *st, const pt_options *o, int64_t now)
     if (was_locked || st->nfailures < o->deny)
         return false;
     st->lock_until = o->unlock_time ? now + (int64_t)o->unlock_time : -1;
+    /* A locked account starts over: no remembered host lets it skip a code afterwards. */
+    pt_state_forget_hosts(st);
     return true;
 }
 

@@ -13,6 +13,11 @@
  *   other_used = ID:N,N;ID:N  optional: used backup codes of other enrolments this account
  *                             used lately (names sharing the uid with enrolments of their own,
  *                             system mode %u), at most PT_STATE_OTHERS, oldest dropped first
+ *   hosts = ADDR@T,...        optional: remembered hosts (remember_host), the canonical numeric
+ *                             address (cidr.h) and the time of the code login from it; at most
+ *                             PT_HOSTS_MAX, they count only for the enrolment bound above
+ *   burned = S,...            optional: future steps whose code was typed with a clock that
+ *                             looked off (clock_skew): never accepted later, at most PT_BURNED_MAX
  *
  * Keys are one per line, in any order after version; a key a later release adds is optional and
  * read as its default when absent, so a record stays a plain key = value file.
@@ -30,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "backup.h"
+#include "cidr.h"
 #include "config.h"
 #include "enrolment.h"
 #include "user.h"
@@ -47,6 +53,8 @@ typedef struct {
     char enrolment[PT_ID_HEX + 1];
     uint8_t used[PT_BACKUP_MAX];
 } pt_used_set;
+#define PT_HOSTS_MAX 16   /* remembered hosts per account; the oldest is dropped */
+#define PT_BURNED_MAX 8   /* burned future steps kept; the oldest is dropped */
 
 typedef struct {
     char enrolment[PT_ID_HEX + 1];  /* "" when none */
@@ -59,6 +67,13 @@ typedef struct {
     int64_t first_required;
     unsigned nothers;
     pt_used_set others[PT_STATE_OTHERS]; /* other enrolments' used codes (other_used) */
+    unsigned nhosts;
+    struct {
+        char addr[PT_ADDR_STR];     /* canonical (pt_addr_format) */
+        int64_t at;                 /* the code login that remembered it */
+    } hosts[PT_HOSTS_MAX];
+    unsigned nburned;
+    int64_t burned[PT_BURNED_MAX];  /* steps of the bound enrolment's period */
 } pt_state;
 
 void pt_state_init(pt_state *st);
@@ -67,7 +82,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len);
 
 /* Binds the state to an enrolment id: if st->enrolment differs, its used-code marks are kept
  * among the other sets (other_used), the marks of enrolment_id are taken from there (none for
- * a new enrolment) and the id recorded (last_step, failures, lock and first_required are kept). */
+ * a new enrolment), remembered hosts and burned steps are cleared, and the id recorded
+ * (last_step, failures, lock and first_required are kept). */
 void pt_state_bind(pt_state *st, const char *enrolment_id);
 /* Merges src into dst so that nothing src forbids becomes allowed: the newer last_step, used
  * codes of each enrolment united, failures united (each time once), the longer lock (-1
@@ -90,6 +106,23 @@ static inline int64_t pt_state_time(int64_t now)
  * true when this failure locked the user. */
 bool pt_state_record_failure(pt_state *st, const pt_options *o, int64_t now);
 void pt_state_clear_failures(pt_state *st);
+
+/* Remembered hosts (remember_host). remember records a code login from rhost at now: only a
+ * numeric address (pt_addr_parse) counts, a known address gets the new time, and when the list
+ * is full the oldest entry is dropped. Returns true when recorded.
+ * host_remembered: true when the state is bound to enrolment_id (non-empty), rhost is numeric
+ * and was remembered at a time T with T <= now < T + seconds. seconds == 0 is always false.
+ * forget_hosts empties the list (a lock, a new enrolment). */
+bool pt_state_remember_host(pt_state *st, const char *rhost, int64_t now);
+bool pt_state_host_remembered(const pt_state *st, const char *enrolment_id, const char *rhost,
+                              int64_t now, unsigned seconds);
+void pt_state_forget_hosts(pt_state *st);
+
+/* Burned steps: a code that matched a future step outside the window (clock skew) was shown to
+ * whoever typed it; the step is recorded so that code is refused when its time comes.
+ * burn adds a step (dropping past steps, then the oldest); is_burned tells. */
+void pt_state_burn_step(pt_state *st, int64_t step, int64_t now_step);
+bool pt_state_is_burned(const pt_state *st, int64_t step);
 /* Seconds left on a lock: 0 not locked (an expired lock counts as none), -1 until unlocked. */
 int64_t pt_state_lock_left(const pt_state *st, int64_t now);
 

@@ -34,15 +34,38 @@ static bool trim_answer(const char *answer, char out[PT_ANSWER_MAX + 1])
     return true;
 }
 
-static bool is_totp_shape(const char *s, unsigned digits)
+static bool is_digit(char c)
 {
-    size_t n = strlen(s);
-    if (n != digits)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
+    return c >= '0' && c <= '9';
+}
+
+size_t pt_verify_digits(const char *answer, char out[PT_ANSWER_MAX + 1])
+{
+    char t[PT_ANSWER_MAX + 1];
+    size_t n = 0;
+    out[0] = '\0';
+    if (!trim_answer(answer, t) || !is_digit(t[0]))
+        goto done;
+    for (size_t i = 0; t[i] != '\0'; i++) {
+        if (is_digit(t[i])) {
+            out[n++] = t[i];
+        } else if ((t[i] == ' ' || t[i] == '-') && is_digit(t[i + 1])) {
+            continue; /* one separator, with a digit after it (and one before: see above) */
+        } else {
+            n = 0;
+            break;
+        }
+    }
+done:
+    out[n] = '\0';
+    pt_wipe(t, sizeof t);
+    return n;
+}
+
+/* The code's digits into code when the answer is a TOTP code of e's length. */
+static bool totp_code_of(const char *answer, unsigned digits, char code[PT_ANSWER_MAX + 1])
+{
+    return pt_verify_digits(answer, code) == digits;
 }
 
 static bool is_backup_shape(const char *s)
@@ -62,6 +85,7 @@ static void set_result(pt_verify_outcome *out, pt_answer_result r)
         [PT_ANSWER_REPLAY] = "replay",
         [PT_ANSWER_BACKUP_USED] = "used_backup_code",
         [PT_ANSWER_MALFORMED] = "malformed",
+        [PT_ANSWER_CLOCK_SKEW] = "clock_skew",
     };
     out->result = r;
     out->reason = reasons[r];
@@ -91,6 +115,39 @@ static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
     return e->confirmed_step > after ? e->confirmed_step : after;
 }
 
+/* Looks for the code among the steps within PT_SKEW_SECONDS of now but outside the window,
+ * newer than after (older ones are replays whatever the clock). *skew_step gets the matching step
+ * nearest to now, or -1. Not constant-time: it runs only for a code already refused, and what it
+ * finds is told to the user anyway. */
+static int find_skew(const pt_enrolment *e, int64_t now, unsigned window, int64_t after,
+                     const char *code, int64_t *skew_step)
+{
+    int64_t cur = pt_totp_step(now, e->period);
+    int64_t reach = PT_SKEW_SECONDS / (int64_t)e->period;
+    if (reach > PT_SKEW_STEPS_MAX)
+        reach = PT_SKEW_STEPS_MAX;
+    *skew_step = -1;
+    for (int64_t d = (int64_t)window + 1; d <= reach; d++) {
+        int64_t cand[2] = {cur - d, cur + d}; /* behind first: the nearer past wins a tie */
+        for (int i = 0; i < 2; i++) {
+            int64_t s = cand[i];
+            if (s < 0 || s <= after)
+                continue;
+            char c[PT_CODE_MAX + 1];
+            int rc = pt_hotp(e->alg, e->secret, e->secret_len, (uint64_t)s, e->digits, c);
+            bool eq = rc == PT_OK && pt_ct_equal(c, code, e->digits);
+            pt_wipe(c, sizeof c);
+            if (rc != PT_OK)
+                return rc;
+            if (eq) {
+                *skew_step = s;
+                return PT_OK;
+            }
+        }
+    }
+    return PT_OK;
+}
+
 static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *code,
                       int64_t now, pt_verify_outcome *out)
 {
@@ -99,6 +156,23 @@ static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, 
                             o->window, used_up_to(e, st), code, &step);
     if (rc < 0)
         return rc;
+    if (rc == PT_TOTP_MATCH && pt_state_is_burned(st, step))
+        rc = PT_TOTP_REPLAY; /* its code was shown by a skewed try: never accepted */
+    if (rc == PT_TOTP_NOMATCH) {
+        int64_t skewed = -1;
+        rc = find_skew(e, now, o->window, used_up_to(e, st), code, &skewed);
+        if (rc < 0)
+            return rc;
+        if (skewed >= 0) {
+            int64_t cur = pt_totp_step(now, e->period);
+            set_result(out, PT_ANSWER_CLOCK_SKEW);
+            out->skew = (skewed - cur) * (int64_t)e->period;
+            if (skewed > cur)
+                pt_state_burn_step(st, skewed, cur);
+            return PT_OK;
+        }
+        rc = PT_TOTP_NOMATCH;
+    }
     if (rc == PT_TOTP_MATCH) {
         set_result(out, PT_ANSWER_TOTP_OK);
         out->step = step;
@@ -145,14 +219,17 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
     out->backup_index = -1;
     pt_state_bind(st, e->id);
 
-    if (!trim_answer(answer, code) || code[0] == '\0')
-        set_result(out, PT_ANSWER_MALFORMED);
-    else if (is_totp_shape(code, e->digits))
+    size_t ndigits = pt_verify_digits(answer, code);
+    if (ndigits == e->digits) {
         rc = check_totp(o, e, st, code, now, out);
-    else if (is_backup_shape(code))
-        rc = check_backup(e, st, code, out);
-    else
+    } else if (!trim_answer(answer, code) || code[0] == '\0') {
         set_result(out, PT_ANSWER_MALFORMED);
+    } else if (is_backup_shape(code)) {
+        rc = check_backup(e, st, code, out);
+    } else {
+        set_result(out, PT_ANSWER_MALFORMED);
+        out->typed_digits = (unsigned)(ndigits > 99 ? 99 : ndigits);
+    }
     pt_wipe(code, sizeof code);
     if (rc != PT_OK)
         return rc;
@@ -187,9 +264,7 @@ int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const p
         *method = NULL;
     if (step_out)
         *step_out = -1;
-    if (!trim_answer(answer, code) || code[0] == '\0')
-        return 0;
-    if (is_totp_shape(code, e->digits)) {
+    if (totp_code_of(answer, e->digits, code)) {
         int64_t step;
         int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
                                o->window, used_up_to(e, st), code, &step);
@@ -198,7 +273,7 @@ int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const p
             *method = "totp";
         if (rc == 1 && step_out)
             *step_out = step;
-    } else if (is_backup_shape(code)) {
+    } else if (trim_answer(answer, code) && code[0] != '\0' && is_backup_shape(code)) {
         int index = -1;
         int r = pt_backup_match(&e->backup, code, &index);
         /* The used marks count only when the state refers to this enrolment. */
@@ -216,13 +291,33 @@ int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, 
 {
     char code[PT_ANSWER_MAX + 1];
     int rc = 0;
-    if (trim_answer(answer, code) && is_totp_shape(code, e->digits)) {
+    if (totp_code_of(answer, e->digits, code)) {
         int64_t step = -1;
         int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
                                o->window, -1, code, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1)
             e->confirmed_step = step;
+    }
+    pt_wipe(code, sizeof code);
+    return rc;
+}
+
+int pt_verify_explain(const pt_options *o, const pt_enrolment *e, const char *answer, int64_t now,
+                      unsigned *typed_digits, int64_t *skew)
+{
+    char code[PT_ANSWER_MAX + 1];
+    int rc = PT_OK;
+    *typed_digits = 0;
+    *skew = 0;
+    size_t n = pt_verify_digits(answer, code);
+    if (n == e->digits) {
+        int64_t s = -1;
+        rc = find_skew(e, now, o->window, e->confirmed_step, code, &s);
+        if (rc == PT_OK && s >= 0)
+            *skew = (s - pt_totp_step(now, e->period)) * (int64_t)e->period;
+    } else if (n > 0) {
+        *typed_digits = (unsigned)(n > 99 ? 99 : n);
     }
     pt_wipe(code, sizeof code);
     return rc;

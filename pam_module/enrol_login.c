@@ -82,6 +82,13 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     int rc = pt_expand(m->opt.label, m->user.name, m->user.home, label, sizeof(label));
     if (rc != PT_OK)
         return rc;
+    /* The setting was checked when read; an expansion (%h) could still bring a colon in, which
+     * apps would read as the end of the issuer. */
+    if (strchr(label, ':') != NULL) {
+        pam_syslog(m->pamh, LOG_ERR, "label expands to a text with a colon for %s: change "
+                   "`label` in the configuration", m->user.name);
+        return PT_ERR_INVAL;
+    }
     rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));
     if (rc == PT_OK)
         rc = pt_base32_group(s->b32, s->grouped, sizeof(s->grouped));
@@ -160,7 +167,7 @@ static size_t key_lines(enrol_session *s, size_t n)
 }
 
 /* Block 2, then the code prompt: manual entry details; on a retry, why. */
-static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result last,
+static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, const pt_verify_outcome *prev,
                     char **answer)
 {
     size_t n = 0;
@@ -179,7 +186,23 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result 
                  s->e.digits, s->e.period);
         s->lines[n++] = s->text[1];
         s->lines[n++] = "Then type the code the app shows, to confirm.";
-    } else if (last == PT_ANSWER_REPLAY) {
+    } else if (prev->result == PT_ANSWER_CLOCK_SKEW) {
+        int64_t mag = prev->skew < 0 ? -prev->skew : prev->skew;
+        long long min = (long long)((mag + 30) / 60);
+        snprintf(s->text[0], sizeof(s->text[0]),
+                 "That code is the code for %lld minute%s %s: the device's clock looks %lld "
+                 "minute%s %s this server's. Turn on automatic date and time on the device and "
+                 "type the current code (if the device is right, the server's clock needs "
+                 "fixing: timedatectl).",
+                 min < 1 ? 1 : min, min == 1 ? "" : "s", prev->skew > 0 ? "from now" : "ago",
+                 min < 1 ? 1 : min, min == 1 ? "" : "s", prev->skew > 0 ? "ahead of" : "behind");
+        s->lines[n++] = s->text[0];
+    } else if (prev->result == PT_ANSWER_MALFORMED && prev->typed_digits > 0) {
+        snprintf(s->text[0], sizeof(s->text[0]),
+                 "That code has %u digit%s; the app shows %u digits. Type the current code.",
+                 prev->typed_digits, prev->typed_digits == 1 ? "" : "s", s->e.digits);
+        s->lines[n++] = s->text[0];
+    } else if (prev->result == PT_ANSWER_REPLAY) {
         /* A code of a step already used (by an earlier, abandoned try): never accepted twice. */
         s->lines[n++] = "That code was already used. Wait for the app to show the next code and "
                         "type that one.";
@@ -193,10 +216,10 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result 
 /* Up to PTM_ENROL_TRIES codes, each checked and recorded under the state lock. */
 static int confirm_code(ptm_ctx *m, enrol_session *s)
 {
-    pt_answer_result last = PT_ANSWER_WRONG;
+    pt_verify_outcome prev = {.result = PT_ANSWER_WRONG};
     for (int attempt = 0; attempt < PTM_ENROL_TRIES; attempt++) {
         char *answer = NULL;
-        int rc = ask_code(m, s, attempt, last, &answer);
+        int rc = ask_code(m, s, attempt, &prev, &answer);
         if (rc != PAM_SUCCESS)
             return rc;
         pt_verify_outcome out;
@@ -211,11 +234,13 @@ static int confirm_code(ptm_ctx *m, enrol_session *s)
             s->e.confirmed_step = out.step;
             return PAM_SUCCESS;
         }
-        last = out.result;
-        char nf[16];
+        prev = out;
+        char nf[16], off[32];
         snprintf(nf, sizeof(nf), "%u", nfailures);
+        snprintf(off, sizeof(off), "%+lld", (long long)out.skew);
         PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out.reason, "phase", "enrol",
-                  "failures", nf, NULL);
+                  "failures", nf, "offset", out.result == PT_ANSWER_CLOCK_SKEW ? off : NULL,
+                  NULL);
         if (out.locked_now) {
             PTM_AUDIT(m, LOG_WARNING, "locked", "failures", nf, NULL);
             ptm_report_locked(m, pt_state_lock_left(&m->state, (int64_t)time(NULL)), "enrol");

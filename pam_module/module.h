@@ -103,6 +103,10 @@ int ptm_verify_login(ptm_ctx *m);
  * PAM_AUTHINFO_UNAVAIL on a state error. */
 int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                      pt_verify_outcome *out, unsigned *nfailures);
+/* Messages for a refused code: the clock looks off by skew seconds (the code's clock minus
+ * ours), or typed digits where the enrolment has `digits`. */
+void ptm_report_skew(ptm_ctx *m, int64_t skew);
+void ptm_report_digits(ptm_ctx *m, unsigned typed, unsigned digits);
 /* Lock message and audit for a user found locked (lock_left seconds, -1 = until unlocked). */
 void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase);
 

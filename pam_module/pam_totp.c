@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "cidr.h"
 #include "log.h"
 #include "module.h"
 #include "pt_error.h"
@@ -162,6 +163,20 @@ static int deny(ptm_ctx *m, const pt_decision *d)
     return PAM_AUTH_ERR;
 }
 
+/* A login from a trusted network or a remembered host: not asked, and audited so every skip can
+ * be traced (rhost is in every audit line, escaped). */
+static int skip(ptm_ctx *m, const pt_decision *d)
+{
+    char secs[32];
+    if (strcmp(d->reason, "remembered_host") == 0) {
+        snprintf(secs, sizeof(secs), "%u", m->opt.remember_host);
+        PTM_AUDIT(m, LOG_NOTICE, "remembered_host", "remember_host", secs, NULL);
+    } else {
+        PTM_AUDIT(m, LOG_NOTICE, "trusted_network", NULL);
+    }
+    return PAM_IGNORE;
+}
+
 static int dispatch(ptm_ctx *m, const pt_decision *d, int64_t now)
 {
     if (d->record_first_required) {
@@ -186,6 +201,8 @@ static int dispatch(ptm_ctx *m, const pt_decision *d, int64_t now)
     case PT_DECIDE_LOCKED:
         ptm_report_locked(m, d->lock_left, m->enrolled ? "verify" : "enrol");
         return PAM_AUTH_ERR;
+    case PT_DECIDE_SKIP:
+        return skip(m, d);
     }
     return PAM_SERVICE_ERR; /* unknown decision: fail closed */
 }
@@ -246,6 +263,12 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         }
         in.first_required = m->state.first_required;
         in.lock_until = m->state.lock_until;
+        /* Only a numeric PAM_RHOST can be trusted or remembered (cidr.h: no DNS, ever). */
+        if (m->enrolled) {
+            in.trusted_network = pt_rhost_trusted(m->opt.trusted_networks, m->rhost);
+            in.remembered_host = pt_state_host_remembered(&m->state, m->enrol.id, m->rhost, now,
+                                                          m->opt.remember_host);
+        }
         d = pt_policy_decide(&m->opt, &in);
     }
     pt_log(LOG_DEBUG, "user %s: decision %d (%s)", m->lname, (int)d.kind,

@@ -84,6 +84,11 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
         return PAM_AUTH_ERR;
     }
     rc = pt_verify_answer(&m->opt, e, &m->state, answer, now, out);
+    /* remember_host: a code login from a numeric address starts (or restarts) its period. Only
+     * the login's own active enrolment counts, not a code confirming an enrolment at login. */
+    if (rc == PT_OK && m->opt.remember_host > 0 && e == &m->enrol &&
+        (out->result == PT_ANSWER_TOTP_OK || out->result == PT_ANSWER_BACKUP_OK))
+        pt_state_remember_host(&m->state, m->rhost, now);
     if (rc == PT_OK)
         rc = pt_state_commit(&h, &m->state);
     pt_state_close(&h);
@@ -120,15 +125,42 @@ static void report_success(ptm_ctx *m, const pt_verify_outcome *out)
     }
 }
 
+void ptm_report_skew(ptm_ctx *m, int64_t skew)
+{
+    char human[64];
+    int64_t mag = skew < 0 ? -skew : skew;
+    int64_t minutes = (mag + 30) / 60;
+    if (minutes < 1)
+        minutes = 1;
+    snprintf(human, sizeof(human), "%lld minute%s", (long long)minutes, minutes == 1 ? "" : "s");
+    ptm_error(m, "That code is not valid now, but it is the code for %s %s: the phone's clock "
+                 "looks %s %s this server's (or the server's clock is off). Turn on automatic "
+                 "date and time on the phone; if the phone is right, ask an administrator to "
+                 "fix the server's clock (timedatectl).",
+              human, skew > 0 ? "from now" : "ago", human, skew > 0 ? "ahead of" : "behind");
+}
+
+void ptm_report_digits(ptm_ctx *m, unsigned typed, unsigned digits)
+{
+    ptm_error(m, "That code has %u digit%s; the code from the app has %u digits (or use a backup "
+                 "code).", typed, typed == 1 ? "" : "s", digits);
+}
+
 static void report_failure(ptm_ctx *m, const pt_verify_outcome *out, unsigned nfailures)
 {
-    char nf[16];
+    char nf[16], off[32];
     snprintf(nf, sizeof(nf), "%u", nfailures);
-    PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out->reason, "failures", nf, NULL);
+    snprintf(off, sizeof(off), "%+" PRId64, out->skew);
+    PTM_AUDIT(m, LOG_WARNING, "login_failed", "reason", out->reason, "failures", nf, "offset",
+              out->result == PT_ANSWER_CLOCK_SKEW ? off : NULL, NULL);
     if (out->result == PT_ANSWER_REPLAY)
         ptm_error(m, "That code was already used. Wait for the next code and try again.");
     else if (out->result == PT_ANSWER_BACKUP_USED)
         ptm_error(m, "That backup code was already used.");
+    else if (out->result == PT_ANSWER_CLOCK_SKEW)
+        ptm_report_skew(m, out->skew);
+    else if (out->result == PT_ANSWER_MALFORMED && out->typed_digits > 0)
+        ptm_report_digits(m, out->typed_digits, m->enrol.digits);
     if (out->locked_now) {
         int64_t left = pt_state_lock_left(&m->state, (int64_t)time(NULL));
         char l[32];

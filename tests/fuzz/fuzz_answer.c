@@ -57,14 +57,30 @@ static bool is_crockford(char c)
     return c != '\0' && strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", c) != NULL;
 }
 
-/* Is s, without leading/trailing ASCII whitespace, exactly a code valid within the window? */
-static bool trims_to_valid_code(const char *s)
+/* Is s, without leading/trailing ASCII whitespace and with single spaces or hyphens between
+ * digits dropped, exactly a code valid within the window? (An independent model of
+ * pt_verify_digits.) */
+static bool trims_to_valid_code(const char *in)
 {
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && strchr(" \t\n\r\v\f", s[n - 1]) != NULL)
-        n--;
+    while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r' || *in == '\v' || *in == '\f')
+        in++;
+    size_t len = strlen(in);
+    while (len > 0 && strchr(" \t\n\r\v\f", in[len - 1]) != NULL)
+        len--;
+    char s[PT_CODE_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] >= '0' && in[i] <= '9') {
+            if (n == PT_CODE_MAX)
+                return false;
+            s[n++] = in[i];
+        } else if ((in[i] == ' ' || in[i] == '-') && i > 0 && i + 1 < len &&
+                   in[i - 1] >= '0' && in[i - 1] <= '9' && in[i + 1] >= '0' && in[i + 1] <= '9') {
+            continue;
+        } else {
+            return false;
+        }
+    }
     if (n != enrol.digits)
         return false;
     for (int d = -1; d <= 1; d++) {
@@ -126,6 +142,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* The hashes are fixed patterns no argon2id output matches: no backup code can win. */
             FUZZ_ASSERT(out.result != PT_ANSWER_BACKUP_OK);
             FUZZ_ASSERT(st.nfailures == 1);
+            /* A clock-skew hint is for a wrong code only, within 15 minutes, outside the window. */
+            if (out.result == PT_ANSWER_CLOCK_SKEW)
+                FUZZ_ASSERT(out.skew != 0 && out.skew >= -PT_SKEW_SECONDS &&
+                            out.skew <= PT_SKEW_SECONDS && out.skew % (int64_t)enrol.period == 0 &&
+                            (out.skew > (int64_t)enrol.period || out.skew < -(int64_t)enrol.period));
         }
     }
     free(answer);

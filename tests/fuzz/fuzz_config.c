@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "cidr.h"
 #include "config.h"
 #include "pt_error.h"
 
@@ -62,6 +63,12 @@ static void check_bounds(const pt_options *o)
     FUZZ_ASSERT(memchr(o->require_groups, 0, sizeof o->require_groups) != NULL);
     FUZZ_ASSERT(memchr(o->exempt_users, 0, sizeof o->exempt_users) != NULL);
     FUZZ_ASSERT(memchr(o->exempt_groups, 0, sizeof o->exempt_groups) != NULL);
+    FUZZ_ASSERT(memchr(o->require_users, 0, sizeof o->require_users) != NULL);
+    FUZZ_ASSERT(memchr(o->trusted_networks, 0, sizeof o->trusted_networks) != NULL);
+    /* An accepted list is one the matcher reads without complaint. */
+    FUZZ_ASSERT(pt_cidr_list_check(o->trusted_networks, NULL, 0) == PT_OK);
+    FUZZ_ASSERT(o->remember_host <= PT_REMEMBER_MAX);
+    FUZZ_ASSERT(strchr(o->issuer, ':') == NULL && strchr(o->label, ':') == NULL);
     FUZZ_ASSERT(memchr(o->issuer, 0, sizeof o->issuer) != NULL);
     FUZZ_ASSERT(memchr(o->label, 0, sizeof o->label) != NULL);
     FUZZ_ASSERT(memchr(o->enrolment_file, 0, sizeof o->enrolment_file) != NULL);

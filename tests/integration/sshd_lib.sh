@@ -6,14 +6,16 @@
 #   sshd_user NAME PASSWORD        a real account (useradd + chpasswd), removed with userdel -r
 #   sshd_pam_stack LINE...         /etc/pam.d/$SSHD_SERVICE (a name of the test's own)
 #   sshd_start METHODS [EPOCH]     sshd on 127.0.0.1:$SSHD_PORT; with EPOCH it runs under libfaketime
-#                                  with its clock starting at EPOCH (so the module's time is known)
+#                                  with its clock starting at EPOCH (so the module's time is known);
+#                                  SSHD_LISTEN_EXTRA=::1 makes it listen on that address too
 #   sshd_stop                      by the PID in its PidFile
 #   ask_set PASSWORD [CODE...]     what the askpass script answers: the password for "Password:"
 #                                  and for the one-prompt stack's "Password & verification code:"
 #                                  (give password and code together then), the CODEs in order for
 #                                  "Verification code:" prompts
 #   sshd_log_count RE / sshd_log_has STRING   what this sshd logged / any sshd of the test logged
-#   ssh_login USER [ssh options]   one login running `echo PT-LOGIN-OK`; status 0 when it got in.
+#   ssh_login USER [ssh options]   one login running `echo PT-LOGIN-OK` (to $SSH_HOST, default
+#                                  127.0.0.1); status 0 when it got in.
 #                                  $SSH_OUT / $SSH_ERR hold the client's stdout / stderr and
 #                                  $ASK_LOG every prompt text the client passed to askpass.
 #   pt_conf LINE...                writes $PT_CONF (root-owned, 0644) for the module and the CLI,
@@ -124,6 +126,7 @@ sshd_start() {
     cat >"$SSHD_DIR/sshd_config" <<EOF
 Port $SSHD_PORT
 ListenAddress 127.0.0.1
+${SSHD_LISTEN_EXTRA:+ListenAddress $SSHD_LISTEN_EXTRA}
 HostKey $SSHD_DIR/host_key
 PidFile $SSHD_PIDFILE
 UsePAM yes
@@ -306,7 +309,7 @@ ssh_login() {
         -o UserKnownHostsFile="$SSHD_DIR/known_hosts" -o StrictHostKeyChecking=accept-new \
         -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \
         -o NumberOfPasswordPrompts=1 -o ConnectTimeout=20 \
-        "$user@127.0.0.1" 'echo PT-LOGIN-OK' </dev/null >"$SSH_OUT" 2>"$SSH_ERR" || rc=$?
+        "$user@${SSH_HOST:-127.0.0.1}" 'echo PT-LOGIN-OK' </dev/null >"$SSH_OUT" 2>"$SSH_ERR" || rc=$?
     if [ "$rc" -eq 0 ] && ! grep -qx PT-LOGIN-OK "$SSH_OUT"; then rc=99; fi
     return "$rc"
 }

@@ -57,7 +57,8 @@ mentions() {
 log "pam_totp.conf(5): every key of DESIGN section 4"
 documents pam_totp.conf.5 key mfa admin_groups require_groups exempt_users exempt_groups \
     enrol_grace_days enrol_at_login issuer label algorithm digits period window backup_codes \
-    deny fail_interval unlock_time enrolment_file state_dir pending_ttl
+    deny fail_interval unlock_time enrolment_file state_dir pending_ttl \
+    require_users trusted_networks remember_host
 mentions pam_totp.conf.5 value disabled optional required_for_admins required sha1 sha256 sha512 \
     '%h/.pam_totp' /var/lib/pam_totp
 
@@ -71,6 +72,7 @@ log "pam_totp(8): module arguments and the sshd setup"
 documents pam_totp.8 argument config debug silent use_first_pass try_first_pass forward_pass
 mentions pam_totp.8 "sshd_config line" "KbdInteractiveAuthentication yes" "UsePAM yes" "AuthenticationMethods"
 mentions pam_totp.8 "stack" pam_unix.so pam_totp.so sudo login
+mentions pam_totp.8 "remote host" PAM_RHOST "UseDNS yes" "Match Address" trusted_network remembered_host clock_skew timedatectl
 mentions pam_totp.8 "return value" PAM_SUCCESS PAM_AUTH_ERR PAM_IGNORE PAM_AUTHINFO_UNAVAIL PAM_USER_UNKNOWN
 
 finish

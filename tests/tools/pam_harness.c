@@ -1,10 +1,13 @@
 /* pt-pam_harness: drives one PAM authentication through real libpam, using a service directory of
  * the test's own (pam_start_confdir, libpam >= 1.4).
  *
- *   pt-pam_harness [--confdir DIR] [--service NAME] [--silent] [--tty NAME] USER [ANSWER...]
+ *   pt-pam_harness [--confdir DIR] [--service NAME] [--silent] [--tty NAME] [--rhost HOST] USER
+ *                  [ANSWER...]
  *
  * --tty sets PAM_TTY, as login, su and sudo do with their terminal ("/dev/pts/0") and sshd with
  * "ssh".
+ * --rhost sets PAM_RHOST (as sshd does with the peer's address) before pam_authenticate; it may
+ * be given as "" (an empty item). Without it PAM_RHOST stays unset, as under sudo or su.
  * Every message the stack sends is printed on stdout, one line each:
  *   PROMPT_ECHO_OFF: text | PROMPT_ECHO_ON: text | INFO: text | ERROR: text
  * Prompts are answered with the ANSWERs in order; a prompt with no answer left fails the
@@ -65,7 +68,7 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 
 int main(int argc, char **argv)
 {
-    const char *confdir = NULL, *service = "pt-test", *tty = NULL;
+    const char *confdir = NULL, *service = "pt-test", *tty = NULL, *rhost = NULL;
     int flags = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--confdir") == 0 && i + 1 < argc)
@@ -76,8 +79,10 @@ int main(int argc, char **argv)
             flags |= PAM_SILENT;
         else if (strcmp(argv[i], "--tty") == 0 && i + 1 < argc)
             tty = argv[++i];
+        else if (strcmp(argv[i], "--rhost") == 0 && i + 1 < argc)
+            rhost = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] [--tty NAME] USER [ANSWER...]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] [--tty NAME] [--rhost HOST] USER [ANSWER...]\n", argv[0]);
             return 2;
         }
     }
@@ -92,6 +97,8 @@ int main(int argc, char **argv)
     int rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
     if (rc == PAM_SUCCESS && tty != NULL)
         rc = pam_set_item(pamh, PAM_TTY, tty);
+    if (rc == PAM_SUCCESS && rhost != NULL)
+        rc = pam_set_item(pamh, PAM_RHOST, rhost);
     if (rc == PAM_SUCCESS)
         rc = pam_authenticate(pamh, flags);
     printf("RESULT: %s (%d)\n", pamh ? pam_strerror(pamh, rc) : "pam_start failed", rc);

@@ -107,6 +107,9 @@ static void test_defaults(void **state)
     assert_int_equal(o.mfa, PT_MFA_OPTIONAL);
     assert_string_equal(o.admin_groups, "sudo wheel");
     assert_string_equal(o.require_groups, "");
+    assert_string_equal(o.require_users, "");
+    assert_string_equal(o.trusted_networks, "");
+    assert_int_equal(o.remember_host, 0);
     assert_string_equal(o.exempt_users, "");
     assert_string_equal(o.exempt_groups, "");
     assert_int_equal(o.enrol_grace_days, 0);
@@ -157,6 +160,17 @@ static void test_every_key_good(void **state)
     assert_string_equal(o.admin_groups, "adm, staff");
     set_ok(&o, "require_groups", "ops");
     assert_string_equal(o.require_groups, "ops");
+    set_ok(&o, "require_users", "alice, bob");
+    assert_string_equal(o.require_users, "alice, bob");
+    set_ok(&o, "trusted_networks", "10.0.0.0/8, 192.168.1.7 2001:db8::/32 ::ffff:172.16.0.0/108");
+    assert_string_equal(o.trusted_networks,
+                        "10.0.0.0/8, 192.168.1.7 2001:db8::/32 ::ffff:172.16.0.0/108");
+    set_ok(&o, "trusted_networks", "");
+    assert_string_equal(o.trusted_networks, "");
+    set_ok(&o, "remember_host", "28800");
+    assert_int_equal(o.remember_host, 28800);
+    set_ok(&o, "issuer", "ACME Prod & Co. #1 (éa) 100%+/?=");
+    set_ok(&o, "label", "%u at %H");
     set_ok(&o, "exempt_users", "svc-backup deploy");
     assert_string_equal(o.exempt_users, "svc-backup deploy");
     set_ok(&o, "exempt_groups", "robots");
@@ -283,6 +297,26 @@ static const struct {
     {"state_dir", "/var/lib/../tmp", "'..'"},
     {"pending_ttl", "59", "from 60 to 86400"},
     {"pending_ttl", "86401", "from 60 to 86400"},
+    {"require_users", "bob\x01", "control characters"},
+    {"issuer", "ACME: Prod", "must not contain a colon"},
+    {"issuer", ":", "must not contain a colon"},
+    {"label", "%u:%H", "must not contain a colon"},
+    {"label", "a:b", "must not contain a colon"},
+    {"trusted_networks", "10.0.0.0/33", "\"10.0.0.0/33\": the prefix length after / must be a number from 0 to 32"},
+    {"trusted_networks", "300.1.1.1/8", "\"300.1.1.1/8\": not a numeric IPv4 or IPv6 address"},
+    {"trusted_networks", "192.0.2.0/24 junk", "\"junk\": not a numeric"},
+    {"trusted_networks", "2001:db8::/129", "from 0 to 128 for IPv6"},
+    {"trusted_networks", "10.0.0.0/-1", "from 0 to 32"},
+    {"trusted_networks", "10.0.0.0/", "from 0 to 32"},
+    {"trusted_networks", "10.0.0.0/08", "from 0 to 32"},
+    {"trusted_networks", "10.0.0.0/8/8", "from 0 to 32"},
+    {"trusted_networks", "/8", "not a numeric"},
+    {"trusted_networks", "10.1/16", "not a numeric"},
+    {"trusted_networks", "office.example.com", "names are not allowed"},
+    {"trusted_networks", "fe80::%eth0/64", "zone"},
+    {"trusted_networks", "[::1]/128", "not a numeric"},
+    {"remember_host", "2678401", "from 0 to 2678400"},
+    {"remember_host", "1h", "from 0 to 2678400"},
 };
 
 static void test_every_key_bad(void **state)
@@ -314,7 +348,7 @@ static void test_every_key_has_a_bad_value(void **state)
         "mfa", "admin_groups", "require_groups", "exempt_users", "exempt_groups",
         "enrol_grace_days", "enrol_at_login", "issuer", "label", "algorithm", "digits", "period",
         "window", "backup_codes", "deny", "fail_interval", "unlock_time", "enrolment_file",
-        "state_dir", "pending_ttl"};
+        "state_dir", "pending_ttl", "require_users", "trusted_networks", "remember_host"};
     (void)state;
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         bool found = false;
@@ -491,6 +525,9 @@ static void test_file_bad_lines(void **state)
     /* A good line before a bad one is not applied either: the whole load fails. */
     LOAD_BAD("mfa = required\n\ndigits = 7\n", PT_ERR_INVAL, ":3: digits = 7: must be 6 or 8");
     LOAD_BAD("mfa = required\nfrobnicate = 1\n", PT_ERR_INVAL, ":2: unknown key \"frobnicate\"");
+    LOAD_BAD("mfa = required\n# office\ntrusted_networks = 10.0.0.0/8 10.0.0.0/33\n", PT_ERR_INVAL,
+             ":3: trusted_networks = 10.0.0.0/8 10.0.0.0/33: \"10.0.0.0/33\"");
+    LOAD_BAD("issuer = ACME: Prod\n", PT_ERR_INVAL, ":1: issuer = ACME: Prod: must not contain a colon");
     LOAD_BAD("# c\nmfa required\n", PT_ERR_MALFORMED, ":2: expected \"key = value\"");
     LOAD_BAD("= 5\n", PT_ERR_MALFORMED, ":1: expected");
     LOAD_BAD("Digits = 6\n", PT_ERR_MALFORMED, ":1: expected");
@@ -734,6 +771,51 @@ static void test_lists_and_names(void **state)
     assert_string_equal(buf, "ACME");
 }
 
+/* The shipped pam_totp.conf: with every commented-out "#key = value" line switched on it loads,
+ * sets every key of the file, and changes nothing: each key sits at its default. */
+static void test_shipped_file_at_defaults(void **state)
+{
+    (void)state;
+    require_root();
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/pam_totp.conf", PT_SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[PT_CONFIG_MAX_SIZE];
+    size_t len = 0;
+    char line[PT_CONFIG_LINE_MAX];
+    while (fgets(line, sizeof line, f)) {
+        const char *l = line;
+        /* "#key = value" (no space after '#') is a setting; "# words" is prose. */
+        if (l[0] == '#' && l[1] >= 'a' && l[1] <= 'z' && strstr(l, " ="))
+            l++;
+        size_t n = strlen(l);
+        assert_true(len + n < sizeof text);
+        memcpy(text + len, l, n);
+        len += n;
+    }
+    fclose(f);
+    text[len] = '\0';
+    pt_options o, d;
+    pt_options_defaults(&o);
+    pt_options_defaults(&d);
+    clear_msgs();
+    if (pt_options_load_file(&o, write_conf(text)) != PT_OK)
+        fail_msg("the shipped file with its settings switched on does not load: %s", last_msg);
+    assert_memory_equal(&o, &d, sizeof o);
+    static const char *const keys[] = {
+        "mfa", "admin_groups", "require_groups", "require_users", "exempt_users", "exempt_groups",
+        "enrol_grace_days", "enrol_at_login", "trusted_networks", "remember_host", "issuer",
+        "label", "algorithm", "digits", "period", "window", "backup_codes", "deny",
+        "fail_interval", "unlock_time", "enrolment_file", "state_dir", "pending_ttl"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char want[80];
+        snprintf(want, sizeof want, "\n%s =", keys[i]);
+        if (!strstr(text, want))
+            fail_msg("the shipped file lacks %s", keys[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_file_good),
         cmocka_unit_test(test_file_empty),
         cmocka_unit_test(test_file_bad_lines),
+        cmocka_unit_test(test_shipped_file_at_defaults),
         cmocka_unit_test(test_file_nul),
         cmocka_unit_test(test_file_long_line),
         cmocka_unit_test(test_file_oversize),

@@ -90,7 +90,7 @@ static pt_decision decide(const pt_options *o, pt_policy_input *in)
 
 static bool requires_of(const pt_options *o, const char *const *groups, size_t n)
 {
-    return pt_policy_requires(o, gp_of(o), gids_of(groups, n), n);
+    return pt_policy_requires(o, gp_of(o), NULL, gids_of(groups, n), n);
 }
 
 static bool exempt_of(const pt_options *o, const char *user, const char *const *groups,
@@ -502,6 +502,88 @@ static void test_uses_groups(void **state)
     assert_false(pt_policy_uses_groups(&o));
 }
 
+/* require_users: the listed users must use MFA whatever mfa says, like require_groups; a list
+ * entry must equal the whole name; mfa=disabled and exemptions still win. */
+static void test_require_users(void **state)
+{
+    pt_options o = opts(PT_MFA_OPTIONAL);
+    (void)state;
+    snprintf(o.require_users, sizeof o.require_users, "bob, alice carol");
+    pt_policy_input in = IN(plain, false);
+    pt_decision d = decide(&o, &in);
+    expect(d, PT_DECIDE_DENY, "no_enrolment");
+    assert_true(d.required);
+    assert_true(pt_policy_requires(&o, gp_of(&o), "alice", gids_of(plain, 2), 2));
+    assert_true(pt_policy_requires(&o, gp_of(&o), "carol", NULL, 0));
+    assert_false(pt_policy_requires(&o, gp_of(&o), "alic", gids_of(plain, 2), 2));
+    assert_false(pt_policy_requires(&o, gp_of(&o), "alice2", gids_of(plain, 2), 2));
+    assert_false(pt_policy_requires(&o, gp_of(&o), NULL, gids_of(plain, 2), 2));
+    in.user = "dave";
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* Required users get the enrolment grace and enrolment at login like any required user. */
+    in.user = "alice";
+    o.enrol_grace_days = 2;
+    expect(decide(&o, &in), PT_DECIDE_GRACE, "grace");
+    o.enrol_grace_days = 0;
+    o.enrol_at_login = true;
+    expect(decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+
+    /* Under required_for_admins a non-admin in require_users is required too. */
+    o = opts(PT_MFA_REQUIRED_FOR_ADMINS);
+    snprintf(o.require_users, sizeof o.require_users, "alice");
+    in = IN(plain, false);
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+
+    /* Exempt and disabled win. */
+    snprintf(o.exempt_users, sizeof o.exempt_users, "alice");
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "exempt_user");
+    o.exempt_users[0] = '\0';
+    o.mfa = PT_MFA_DISABLED;
+    d = decide(&o, &in);
+    expect(d, PT_DECIDE_IGNORE, "disabled");
+    assert_true(d.required);
+}
+
+/* Trusted networks and remembered hosts skip the prompt only for enrolled users who are not
+ * locked; for users without an enrolment they change nothing. */
+static void test_skips(void **state)
+{
+    pt_options o = opts(PT_MFA_REQUIRED);
+    (void)state;
+    pt_policy_input in = IN(plain, true);
+    in.trusted_network = true;
+    expect(decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+    in.trusted_network = false;
+    in.remembered_host = true;
+    expect(decide(&o, &in), PT_DECIDE_SKIP, "remembered_host");
+    in.trusted_network = true;
+    expect(decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+
+    /* Locked: by time, and until an admin unlocks. */
+    in.lock_until = NOW + 60;
+    expect(decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    in.lock_until = -1;
+    expect(decide(&o, &in), PT_DECIDE_LOCKED, "locked");
+    in.lock_until = NOW; /* ran out */
+    expect(decide(&o, &in), PT_DECIDE_SKIP, "trusted_network");
+
+    /* No enrolment: the usual rows. */
+    in = IN(plain, false);
+    in.trusted_network = true;
+    in.remembered_host = true;
+    expect(decide(&o, &in), PT_DECIDE_DENY, "no_enrolment");
+    o.enrol_at_login = true;
+    expect(decide(&o, &in), PT_DECIDE_ENROL, "enrol_at_login");
+    o = opts(PT_MFA_OPTIONAL);
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "not_required");
+
+    /* Disabled and exempt are decided first, as always. */
+    o = opts(PT_MFA_DISABLED);
+    in.enrolled = true;
+    expect(decide(&o, &in), PT_DECIDE_IGNORE, "disabled");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +602,8 @@ int main(void)
         cmocka_unit_test(test_grace_countdown_and_expiry),
         cmocka_unit_test(test_lock_ordering),
         cmocka_unit_test(test_uses_groups),
+        cmocka_unit_test(test_require_users),
+        cmocka_unit_test(test_skips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,117 @@ static void test_malformed(void **state)
     assert_logged("line 5: failures must be a comma-separated list of at most 1000");
 }
 
+static pt_options opts(unsigned deny, unsigned interval, unsigned unlock);
+
+/* Remembered hosts: recorded only for numeric addresses, canonical (IPv4-mapped = IPv4), valid
+ * from the code login for remember_host seconds (not a second more), only for the enrolment the
+ * state is bound to, bounded (oldest dropped), forgotten on a new enrolment and on a lock, and
+ * kept through the file format; malformed host lines refused. */
+static void test_hosts(void **state)
+{
+    (void)state;
+    static pt_state back;
+    pt_state_init(&st);
+    pt_state_bind(&st, ID_A);
+    assert_true(pt_state_remember_host(&st, "::ffff:192.0.2.7", 1000));
+    assert_false(pt_state_remember_host(&st, "host.example.com", 1000));
+    assert_false(pt_state_remember_host(&st, "", 1000));
+    assert_false(pt_state_remember_host(&st, NULL, 1000));
+    assert_int_equal(st.nhosts, 1);
+    assert_string_equal(st.hosts[0].addr, "192.0.2.7");
+
+    assert_true(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 1000, 3600));
+    assert_true(pt_state_host_remembered(&st, ID_A, "::ffff:192.0.2.7", 4599, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 4600, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 999, 3600)); /* clock went back */
+    assert_false(pt_state_host_remembered(&st, ID_A, "192.0.2.8", 1001, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "::1", 1001, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, NULL, 1001, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "", 1001, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 1001, 0));
+    assert_false(pt_state_host_remembered(&st, ID_B, "192.0.2.7", 1001, 3600));
+    assert_false(pt_state_host_remembered(&st, "", "192.0.2.7", 1001, 3600));
+
+    /* A new code login restarts the period. */
+    assert_true(pt_state_remember_host(&st, "192.0.2.7", 2000));
+    assert_int_equal(st.nhosts, 1);
+    assert_true(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 5599, 3600));
+
+    /* Zones are part of the address. */
+    assert_true(pt_state_remember_host(&st, "fe80::1%eth0", 2100));
+    assert_true(pt_state_host_remembered(&st, ID_A, "fe80::1%eth0", 2101, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "fe80::1%eth1", 2101, 3600));
+
+    /* Through the file format. */
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(pt_state_format(&st, &text, &len), PT_OK);
+    assert_non_null(strstr(text, "\nhosts = 192.0.2.7@2000,fe80::1%eth0@2100\n"));
+    assert_int_equal(pt_state_parse(text, len, "t", &back), PT_OK);
+    assert_int_equal(back.nhosts, 2);
+    assert_true(pt_state_host_remembered(&back, ID_A, "fe80::1%eth0", 2101, 3600));
+    free(text);
+
+    /* Bounded: the oldest is dropped. */
+    char addr[32];
+    for (int i = 0; i < PT_HOSTS_MAX + 3; i++) {
+        snprintf(addr, sizeof addr, "10.0.0.%d", i);
+        assert_true(pt_state_remember_host(&st, addr, 3000 + i));
+    }
+    assert_int_equal(st.nhosts, PT_HOSTS_MAX);
+    assert_false(pt_state_host_remembered(&st, ID_A, "192.0.2.7", 3100, 3600));
+    assert_false(pt_state_host_remembered(&st, ID_A, "10.0.0.2", 3100, 3600));
+    assert_true(pt_state_host_remembered(&st, ID_A, "10.0.0.3", 3100, 3600));
+    assert_true(pt_state_host_remembered(&st, ID_A, "10.0.0.18", 3100, 3600));
+
+    /* A new enrolment forgets them. */
+    pt_state_bind(&st, ID_B);
+    assert_int_equal(st.nhosts, 0);
+
+    /* So does a lock. */
+    pt_state_remember_host(&st, "192.0.2.7", 5000);
+    pt_options o = opts(2, 900, 600);
+    assert_false(pt_state_record_failure(&st, &o, 5001));
+    assert_int_equal(st.nhosts, 1);
+    assert_true(pt_state_record_failure(&st, &o, 5002));
+    assert_int_equal(st.nhosts, 0);
+}
+
+static void expect_hosts_bad(const char *line)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text, "version = 1\nenrolment = -\nlast_step = -1\nused =\n"
+                     "failures =\nlock_until = 0\nfirst_required = 0\n%s\n", line);
+    if (pt_state_parse(text, (size_t)n, "t", &st) != PT_ERR_MALFORMED)
+        fail_msg("accepted: %s", line);
+}
+
+static void test_hosts_malformed(void **state)
+{
+    (void)state;
+    expect_hosts_bad("hosts = 192.0.2.7");
+    expect_hosts_bad("hosts = 192.0.2.7@");
+    expect_hosts_bad("hosts = @5");
+    expect_hosts_bad("hosts = 192.0.2.7@-5");
+    expect_hosts_bad("hosts = ::ffff:192.0.2.7@5");   /* not canonical */
+    expect_hosts_bad("hosts = 2001:DB8::1@5");         /* not canonical */
+    expect_hosts_bad("hosts = example.com@5");
+    expect_hosts_bad("hosts = 192.0.2.7@5,192.0.2.7@6"); /* twice */
+    expect_hosts_bad("hosts = 192.0.2.7@5,");
+    expect_hosts_bad("burned = x");
+    expect_hosts_bad("burned = -1");
+    char many[1024] = "hosts = 10.0.0.0@1";
+    for (int i = 1; i <= PT_HOSTS_MAX; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), ",10.0.0.%d@1", i);
+    expect_hosts_bad(many);
+    char ok[] = "version = 1\nenrolment = -\nlast_step = -1\nused =\nfailures =\n"
+                "lock_until = 0\nfirst_required = 0\nhosts = 2001:db8::1@5,127.0.0.1@7\n"
+                "burned = 9,10\n";
+    assert_int_equal(pt_state_parse(ok, strlen(ok), "t", &st), PT_OK);
+    assert_int_equal(st.nhosts, 2);
+    assert_int_equal(st.nburned, 2);
+}
+
 static pt_options opts(unsigned deny, unsigned interval, unsigned unlock)
 {
     pt_options o;
@@ -590,6 +701,8 @@ int main(void)
         cmocka_unit_test(test_other_used_malformed),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_clock_before_1970),
+        cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_hosts_malformed),
         cmocka_unit_test_setup_teardown(test_file, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_file_refused, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_concurrent, fsetup, fteardown),

@@ -111,8 +111,8 @@ static void test_totp_and_replay(void **state)
     out = answer(c, NOW + 30);
     assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
     assert_int_equal(st.nfailures, 0);
-    /* Window 1: a code from two steps away is wrong. */
-    snprintf(c, sizeof c, "%s", code_at(&e, NOW + 120));
+    /* Window 1: a code from more than 15 minutes away is wrong (nearer ones: test_skew). */
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW + 3600));
     assert_int_equal(answer(c, NOW + 30).result, PT_ANSWER_WRONG);
     assert_int_equal(argon2_calls, 0); /* digits never cost an argon2id */
 }
@@ -192,7 +192,7 @@ static void test_trim_and_shapes(void **state)
     assert_int_equal(answer("   ", NOW).result, PT_ANSWER_MALFORMED);
     assert_int_equal(answer("12345", NOW).result, PT_ANSWER_MALFORMED);
     assert_int_equal(answer("1234567", NOW).result, PT_ANSWER_MALFORMED);
-    assert_int_equal(answer("12 34 56", NOW).result, PT_ANSWER_MALFORMED);
+    assert_int_equal(answer("12 34 5", NOW).result, PT_ANSWER_MALFORMED);
     pt_verify_outcome out = answer(NULL, NOW);
     assert_int_equal(out.result, PT_ANSWER_MALFORMED);
     assert_string_equal(out.reason, "malformed");
@@ -347,6 +347,148 @@ static void test_period_change(void **state)
     o.period = 30;
 }
 
+/* Codes typed as apps show them: spaces and hyphens between digits are ignored, in the login
+ * check, the stateless check and the confirmation; anything else around them is not. */
+static void test_grouped_codes(void **state)
+{
+    (void)state;
+    char c[PT_CODE_MAX + 1], typed[64];
+    strcpy(c, code_at(&e, NOW));
+    snprintf(typed, sizeof typed, "%.3s %s", c, c + 3);
+    pt_verify_outcome out = answer(typed, NOW);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    strcpy(c, code_at(&e, NOW + 30));
+    snprintf(typed, sizeof typed, " %.3s-%s\n", c, c + 3);
+    assert_int_equal(answer(typed, NOW + 30).result, PT_ANSWER_TOTP_OK);
+    strcpy(c, code_at(&e, NOW + 60));
+    snprintf(typed, sizeof typed, "%.2s %.2s-%s", c, c + 2, c + 4);
+    assert_int_equal(answer(typed, NOW + 60).result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(argon2_calls, 0);
+
+    /* Not a grouping: separators at an end, doubled, or other characters. */
+    char d[PT_ANSWER_MAX + 1];
+    assert_int_equal(pt_verify_digits("123 456", d), 6);
+    assert_string_equal(d, "123456");
+    assert_int_equal(pt_verify_digits("1-2-3-4-5-6-7-8", d), 8);
+    assert_int_equal(pt_verify_digits("\t123456 ", d), 6);
+    assert_int_equal(pt_verify_digits("123  456", d), 0);
+    assert_int_equal(pt_verify_digits("123--456", d), 0);
+    assert_int_equal(pt_verify_digits("-123456", d), 0);
+    assert_int_equal(pt_verify_digits("123456-", d), 0);
+    assert_int_equal(pt_verify_digits("123_456", d), 0);
+    assert_int_equal(pt_verify_digits("123.456", d), 0);
+    assert_int_equal(pt_verify_digits("123 45a", d), 0);
+    assert_int_equal(pt_verify_digits("", d), 0);
+    assert_int_equal(pt_verify_digits(NULL, d), 0);
+    assert_string_equal(d, "");
+
+    /* The stateless check and the confirmation take grouped codes too. */
+    pt_state_init(&st);
+    strcpy(c, code_at(&e, NOW + 90));
+    snprintf(typed, sizeof typed, "%.3s-%s", c, c + 3);
+    const char *method = NULL;
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, typed, NOW + 90, &method), 1);
+    pt_enrolment_wipe(&e);
+    assert_int_equal(pt_enrolment_new(&o, NOW, &e), PT_OK);
+    strcpy(c, code_at(&e, NOW));
+    snprintf(typed, sizeof typed, "%.3s %s", c, c + 3);
+    assert_int_equal(pt_verify_confirm(&o, &e, typed, NOW), 1);
+
+    /* 8 digits as "1234 5678". */
+    o.digits = 8;
+    pt_enrolment_wipe(&e);
+    assert_int_equal(pt_enrolment_new(&o, NOW, &e), PT_OK);
+    e.status = PT_ENROL_ACTIVE;
+    pt_state_init(&st);
+    strcpy(c, code_at(&e, NOW));
+    snprintf(typed, sizeof typed, "%.4s %s", c, c + 4);
+    assert_int_equal(answer(typed, NOW).result, PT_ANSWER_TOTP_OK);
+    o.digits = 6;
+}
+
+/* A code with the wrong number of digits is refused, counted, and says how many were typed. */
+static void test_wrong_length(void **state)
+{
+    (void)state;
+    pt_verify_outcome out = answer("12345", NOW);
+    assert_int_equal(out.result, PT_ANSWER_MALFORMED);
+    assert_int_equal(out.typed_digits, 5);
+    assert_int_equal(st.nfailures, 1);
+    out = answer("1234 5678", NOW);
+    assert_int_equal(out.result, PT_ANSWER_MALFORMED);
+    assert_int_equal(out.typed_digits, 8);
+    out = answer("hello", NOW);
+    assert_int_equal(out.result, PT_ANSWER_MALFORMED);
+    assert_int_equal(out.typed_digits, 0);
+    unsigned typed = 0;
+    int64_t skew = 1;
+    assert_int_equal(pt_verify_explain(&o, &e, "1234567", NOW, &typed, &skew), PT_OK);
+    assert_int_equal(typed, 7);
+    assert_int_equal(skew, 0);
+    /* A backup code is never taken for digits of the wrong length. */
+    out = answer(codes[0], NOW);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+}
+
+/* A wrong code that is the code of a step minutes away: refused and counted, with the offset;
+ * never a success, never beyond 15 minutes, and a future step's code is burned. */
+static void test_skew(void **state)
+{
+    (void)state;
+    static const int minutes[] = {2, 5, 10, 15, -2, -5, -15};
+    for (size_t i = 0; i < sizeof minutes / sizeof minutes[0]; i++) {
+        int64_t now = NOW + 3600 * (int64_t)(i + 1); /* a fresh step each round */
+        int64_t off = 60 * (int64_t)minutes[i];
+        char c[PT_CODE_MAX + 1];
+        strcpy(c, code_at(&e, now + off));
+        unsigned before = st.nfailures;
+        pt_verify_outcome out = answer(c, now);
+        assert_int_equal(out.result, PT_ANSWER_CLOCK_SKEW);
+        assert_string_equal(out.reason, "clock_skew");
+        assert_int_equal(out.skew, off);
+        assert_int_equal(st.nfailures, before + 1);
+        unsigned typed = 9;
+        int64_t skew = 0;
+        assert_int_equal(pt_verify_explain(&o, &e, c, now, &typed, &skew), PT_OK);
+        assert_int_equal(skew, off);
+        assert_int_equal(typed, 0);
+        pt_state_clear_failures(&st);
+    }
+    /* 16 minutes off either way: just wrong. */
+    char c[PT_CODE_MAX + 1];
+    int64_t now = NOW + 40000;
+    strcpy(c, code_at(&e, now + 16 * 60));
+    assert_int_equal(answer(c, now).result, PT_ANSWER_WRONG);
+    strcpy(c, code_at(&e, now - 16 * 60));
+    assert_int_equal(answer(c, now).result, PT_ANSWER_WRONG);
+
+    /* The future code shown by a skewed try is burned: when its time comes it is refused,
+     * and the next step's code still works. */
+    now = NOW + 50000;
+    strcpy(c, code_at(&e, now + 300));
+    pt_verify_outcome out = answer(c, now);
+    assert_int_equal(out.result, PT_ANSWER_CLOCK_SKEW);
+    assert_int_equal(st.nburned, 1);
+    assert_int_equal(answer(c, now + 300).result, PT_ANSWER_REPLAY);
+    strcpy(c, code_at(&e, now + 330));
+    assert_int_equal(answer(c, now + 330).result, PT_ANSWER_TOTP_OK);
+    /* A past code older than the last accepted step is not reported as skew. */
+    strcpy(c, code_at(&e, now + 330 - 600));
+    assert_int_equal(answer(c, now + 330).result, PT_ANSWER_WRONG);
+
+    /* Burned steps survive the state file and are forgotten with a new enrolment. */
+    char *text = NULL;
+    size_t len = 0;
+    pt_state back;
+    assert_int_equal(pt_state_format(&st, &text, &len), PT_OK);
+    assert_non_null(strstr(text, "\nburned = "));
+    assert_int_equal(pt_state_parse(text, len, "t", &back), PT_OK);
+    assert_int_equal(back.nburned, st.nburned);
+    free(text);
+    pt_state_bind(&st, "00000000000000000000000000000000");
+    assert_int_equal(st.nburned, 0);
+}
+
 int main(void)
 {
     pt_argon2_shim_observe(count_argon2);
@@ -360,6 +502,9 @@ int main(void)
         cmocka_unit_test_setup(test_confirmed_step, setup),
         cmocka_unit_test_setup(test_command_step, setup),
         cmocka_unit_test_setup(test_period_change, setup),
+        cmocka_unit_test_setup(test_grouped_codes, setup),
+        cmocka_unit_test_setup(test_wrong_length, setup),
+        cmocka_unit_test_setup(test_skew, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
