@@ -63,7 +63,7 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 
 int main(int argc, char **argv)
 {
-    const char *confdir = NULL, *service = "pt-test";
+    const char *confdir = NULL, *service = "pt-test", *rhost = NULL;
     int flags = 0, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--confdir") == 0 && i + 1 < argc)
@@ -72,8 +72,10 @@ int main(int argc, char **argv)
             service = argv[++i];
         else if (strcmp(argv[i], "--silent") == 0)
             flags |= PAM_SILENT;
+        else if (strcmp(argv[i], "--rhost") == 0 && i + 1 < argc)
+            rhost = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] USER [ANSWER...]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--confdir DIR] [--service NAME] [--silent] [--rhost HOST] USER [ANSWER...]\n", argv[0]);
             return 2;
         }
     }
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
     struct pam_conv conv = { converse, &a };
     pam_handle_t *pamh = NULL;
     int rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
+    if (rc == PAM_SUCCESS && rhost != NULL)
+        rc = pam_set_item(pamh, PAM_RHOST, rhost);
     if (rc == PAM_SUCCESS)
         rc = pam_authenticate(pamh, flags);
     printf("RESULT: %s (%d)\n", pamh ? pam_strerror(pamh, rc) : "pam_start failed", rc);
