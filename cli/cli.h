@@ -40,6 +40,7 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv);
 int cmd_reset(cli_ctx *c, int argc, char **argv);
 int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
+int cmd_import(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 

@@ -24,6 +24,7 @@ static const struct {
     {"reset", cmd_reset, "(root) remove a user's enrolment and runtime state"},
     {"unlock", cmd_unlock, "(root) clear a user's failure lock"},
     {"list", cmd_list, "(root) every login account and its MFA state"},
+    {"import", cmd_import, "(root) take over google-authenticator or pam_oath enrolments"},
 };
 
 static void usage(FILE *f)

@@ -145,9 +145,18 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
 
     if (!trim_answer(answer, code) || code[0] == '\0')
         set_result(out, PT_ANSWER_MALFORMED);
-    else if (is_totp_shape(code, e->digits))
+    else if (is_totp_shape(code, e->digits)) {
         rc = check_totp(o, e, st, code, now, out);
-    else if (is_backup_shape(code))
+        /* digits = 8: an imported 8-digit scratch code has the shape of a TOTP code. It is a
+         * TOTP code first; when that fails it is tried as a backup code, and if that fails too
+         * the TOTP verdict (wrong or replay) stands. */
+        if (rc == PT_OK && out->result != PT_ANSWER_TOTP_OK && is_backup_shape(code)) {
+            pt_verify_outcome totp = *out;
+            rc = check_backup(e, st, code, out);
+            if (rc == PT_OK && out->result == PT_ANSWER_WRONG)
+                *out = totp;
+        }
+    } else if (is_backup_shape(code))
         rc = check_backup(e, st, code, out);
     else
         set_result(out, PT_ANSWER_MALFORMED);
@@ -180,7 +189,9 @@ int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_sta
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1 && method)
             *method = "totp";
-    } else if (is_backup_shape(code)) {
+    }
+    /* Not a TOTP code: a backup code, and an 8-digit answer can be both (digits = 8). */
+    if (rc == 0 && is_backup_shape(code)) {
         int index = -1;
         int r = pt_backup_match(&e->backup, code, &index);
         /* The used marks count only when the state refers to this enrolment. */

@@ -32,7 +32,9 @@ typedef struct {
 /* Trims the answer (leading/trailing whitespace). Exactly e->digits ASCII digits is a TOTP code,
  * checked over o->window steps either side of now and only if newer than st->last_step and
  * e->confirmed_step;
- * anything else shaped like a backup code is checked with one argon2id evaluation.
+ * anything else shaped like a backup code is checked with one argon2id evaluation. With
+ * digits = 8 an 8-digit answer that is not an acceptable TOTP code is then tried as a backup code
+ * (imported google-authenticator scratch codes are 8 digits); if that fails, the TOTP verdict.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
  * On failure: the failure is recorded (may lock). Returns PT_OK (see out->result) or < 0 on an
  * internal error (then st must not be committed and the caller fails closed). */
