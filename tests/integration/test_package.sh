@@ -80,7 +80,7 @@ expect_match "Depends come from shlibs" "$(dpkg-deb -f "$DEB" Depends)" 'libpam0
 check_not "no maintainer script makes the state directory" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xO ./postinst | grep -q mkdir"
 
 log "install for real"
-if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-download "$DEB" >"$T_DIR/apt.log" 2>&1; then
+if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$DEB" >"$T_DIR/apt.log" 2>&1; then
     ok "apt-get install ./libpam-totp_${VERSION}_${ARCH}.deb"
 else
     fail "apt-get install: $(tail -20 "$T_DIR/apt.log")"
