@@ -15,13 +15,16 @@ complete_words() {
 }
 
 expect_eq "commands" "$(complete_words pam-totp '')" \
-    "--config --help --version backup-codes disable enrol list reset status unlock "
+    "--config --help --version backup-codes disable enrol import list reset status unlock "
 expect_eq "a prefix" "$(complete_words pam-totp ba)" "backup-codes "
 expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unlock "
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
 expect_eq "--qr= values" "$(complete_words pam-totp enrol --qr=a)" "ansi "
 expect_eq "user names for reset" "$(complete_words pam-totp reset roo)" "root "
 expect_eq "user names for --user" "$(complete_words pam-totp status --user roo)" "root "
+expect_eq "import sources" "$(complete_words pam-totp import '')" "--help google-authenticator oath "
+expect_eq "import oath options" "$(complete_words pam-totp import oath --)" "--all --config --file --force --help --json --user "
+expect_eq "import google-authenticator options" "$(complete_words pam-totp import google-authenticator --f)" "--force "
 
 for cmd in enrol status disable backup-codes reset unlock list; do
     offered=$(complete_words pam-totp "$cmd" --)
@@ -31,6 +34,14 @@ for cmd in enrol status disable backup-codes reset unlock list; do
         case " $offered " in *" $o "* | *" $o= "*) ;; *) missing+="$o " ;; esac
     done
     expect_eq "$cmd: every option of --help is completed" "$missing" ""
+done
+for src in google-authenticator oath; do
+    offered=$(complete_words pam-totp import "$src" --)
+    missing=""
+    for o in $("$PT_CLI" import "$src" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+        case " $offered " in *" $o "*) ;; *) missing+="$o " ;; esac
+    done
+    expect_eq "import $src: every option of --help is completed" "$missing" ""
 done
 
 finish

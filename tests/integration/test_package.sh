@@ -94,7 +94,7 @@ expect_eq "installing changed no PAM stack" \
     "$(diff <(grep '^[0-9a-f]\{64\}  /etc/pam.d/' "$T_DIR/before") <(grep '^[0-9a-f]\{64\}  /etc/pam.d/' "$T_DIR/installed"))" ""
 check_not "no stack names pam_totp" grep -rq pam_totp /etc/pam.d
 expect_eq "installed pam-totp runs" "$(/usr/bin/pam-totp --version)" "pam-totp $VERSION"
-check "man pam_totp works" sh -c 'MANPAGER=cat man -P cat pam_totp 2>/dev/null | grep -q pam-auth-update'
+check "the installed pam_totp(8) explains the profile" zgrep -q pam-auth-update /usr/share/man/man8/pam_totp.8.gz
 
 log "a login through the installed module (real libpam)"
 U=ptpkg$$
@@ -126,6 +126,7 @@ expect_login "password + code over ssh" "$U"
 ask_set "$PW" "000000"
 expect_refused "password + a wrong code over ssh" "$U"
 sshd_stop
+rm -f "/etc/pam.d/$SSHD_SERVICE"
 
 log "pam-auth-update --enable in a private mount namespace (overlays on /etc and /var/lib/pam)"
 mkdir -p "$T_DIR/ov/etc-up" "$T_DIR/ov/etc-work" "$T_DIR/ov/pam-up" "$T_DIR/ov/pam-work"
@@ -137,7 +138,7 @@ unshare -m sh -c "
     cat /etc/pam.d/common-auth" >"$T_DIR/common-auth" 2>"$T_DIR/pau.err" ||
     fail "pam-auth-update in the namespace: $(cat "$T_DIR/pau.err")"
 grep -v '^#' "$T_DIR/common-auth" | grep . >"$T_DIR/common-auth.lines" || true
-check "common-auth now has pam_totp.so as an additional auth module" grep -Eq '^auth[[:space:]]+required[[:space:]]+pam_totp\.so$' "$T_DIR/common-auth.lines"
+check "common-auth now has pam_totp.so as an additional auth module" grep -Eq '^auth[[:space:]]+required[[:space:]]+pam_totp\.so[[:space:]]*$' "$T_DIR/common-auth.lines"
 check "  after the password step (pam_unix, pam_permit)" awk '/pam_unix/{u=NR} /pam_permit/{p=NR} /pam_totp/{t=NR} END{exit !(u && p && t > p && p > u)}' "$T_DIR/common-auth.lines"
 check_not "the machine's common-auth is untouched" grep -q pam_totp /etc/pam.d/common-auth
 
