@@ -64,8 +64,8 @@ run() { # run LABEL: one import --all in the namespace, timed
     read -r s e <"$dir/time"
     local n
     n=$(grep -c ': imported' "$dir/out" || true)
-    printf '%-40s %6d imported in %8.1f s  (%.1f ms per account)\n' "$1" "$n" "$(echo "$e - $s" | bc)" \
-        "$(echo "($e - $s) * 1000 / $n" | bc -l)"
+    awk -v l="$1" -v n="$n" -v s="$s" -v e="$e" \
+        'BEGIN { printf "%-40s %6d imported in %8.1f s  (%.1f ms per account)\n", l, n, e - s, (e - s) * 1000 / (n ? n : 1) }'
     rm -rf "$dir/up" "$dir/work" "$dir/state" "$dir/enrol" "$dir/passwd.add" "$dir/group.add" "$dir/home"
 }
 

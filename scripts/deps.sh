@@ -3,7 +3,7 @@ PT_BUILD_DEPS="cmake make gcc pkg-config libpam0g-dev libgcrypt20-dev libqrencod
 PT_TEST_DEPS="libcmocka-dev oathtool faketime openssh-server openssh-client zbar-tools qrencode
   libpam-wrapper pamtester mandoc clang libclang-rt-14-dev valgrind netpbm passwd procps util-linux
   jq iproute2 coreutils python3 git dpkg-dev debhelper lintian fakeroot libpam-google-authenticator
-  fail2ban bc"
+  fail2ban"
 PT_BENCH_DEPS="libpam-google-authenticator"
 
 pt_install_deps() {
