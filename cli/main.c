@@ -26,6 +26,7 @@ static const struct {
     {"list", cmd_list, "(root) every login account and its MFA state"},
     {"migrate", cmd_migrate, "(root) move home-mode enrolments to the system-mode enrolment_file"},
     {"doctor", cmd_doctor, "(root) check sshd, the PAM stacks and the configuration"},
+    {"import", cmd_import, "(root) take over google-authenticator or pam_oath enrolments"},
 };
 
 static void usage(FILE *f)

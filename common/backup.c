@@ -68,8 +68,10 @@ static int argon2_open(void **handle, argon2id_fn *hash, argon2_msg_fn *msg)
     return PT_OK;
 }
 
-static int kdf(const pt_kdf_params *k, const uint8_t salt[PT_BACKUP_SALT_LEN],
-               const char canon[PT_BACKUP_CHARS], uint8_t out[PT_BACKUP_HASH_LEN])
+/* canon: a normalised code, 12 characters of ours or 8 digits of an imported scratch code (the
+ * length is part of what is hashed, so the two kinds never collide). */
+static int kdf(const pt_kdf_params *k, const uint8_t salt[PT_BACKUP_SALT_LEN], const char *canon,
+               uint8_t out[PT_BACKUP_HASH_LEN])
 {
     void *lib;
     argon2id_fn hash;
@@ -77,7 +79,7 @@ static int kdf(const pt_kdf_params *k, const uint8_t salt[PT_BACKUP_SALT_LEN],
     int rc = argon2_open(&lib, &hash, &msg);
     if (rc != PT_OK)
         return rc;
-    rc = hash(k->t, k->m_kib, k->p, canon, PT_BACKUP_CHARS, salt, PT_BACKUP_SALT_LEN, out,
+    rc = hash(k->t, k->m_kib, k->p, canon, strlen(canon), salt, PT_BACKUP_SALT_LEN, out,
               PT_BACKUP_HASH_LEN);
     if (rc != ARGON2_OK) {
         pt_log(LOG_ERR, "argon2id failed (m=%u KiB, t=%u, p=%u): %s; check free memory",
@@ -194,11 +196,35 @@ int pt_backup_normalise(const char *input, char out[PT_BACKUP_CHARS + 1])
         }
         out[n++] = (char)c;
     }
-    if (n != PT_BACKUP_CHARS) {
+    out[n] = '\0';
+    if (n != PT_BACKUP_CHARS && !(n == PT_BACKUP_SCRATCH_LEN && strspn(out, "0123456789") == n)) {
         pt_wipe(out, PT_BACKUP_CHARS + 1);
         return PT_ERR_INVAL;
     }
-    out[n] = '\0';
+    return PT_OK;
+}
+
+int pt_backup_import(const char (*codes)[PT_BACKUP_SCRATCH_LEN + 1], unsigned count,
+                     pt_backup_set *set)
+{
+    if (set == NULL || codes == NULL || count == 0 || count > PT_BACKUP_MAX)
+        return PT_ERR_INVAL;
+    memset(set, 0, sizeof(*set));
+    pt_kdf_default(&set->kdf);
+    int rc = pt_random_bytes(set->salt, sizeof(set->salt));
+    char canon[PT_BACKUP_CHARS + 1];
+    for (unsigned i = 0; rc == PT_OK && i < count; i++) {
+        if (strlen(codes[i]) != PT_BACKUP_SCRATCH_LEN || pt_backup_normalise(codes[i], canon) != PT_OK)
+            rc = PT_ERR_INVAL;
+        else
+            rc = kdf(&set->kdf, set->salt, canon, set->hash[i]);
+    }
+    pt_wipe(canon, sizeof(canon));
+    if (rc != PT_OK) {
+        pt_wipe(set, sizeof(*set));
+        return rc;
+    }
+    set->count = count;
     return PT_OK;
 }
 

@@ -17,6 +17,7 @@
 #define PT_BACKUP_HASH_LEN 32
 #define PT_BACKUP_SALT_LEN 16
 #define PT_BACKUP_INPUT_MAX 64     /* longer answers are not backup codes */
+#define PT_BACKUP_SCRATCH_LEN 8    /* imported google-authenticator scratch codes: 8 digits */
 
 typedef struct {
     uint32_t m_kib; /* memory cost, KiB */
@@ -54,9 +55,16 @@ void pt_kdf_default(pt_kdf_params *k);
 int pt_backup_generate(unsigned count, pt_backup_set *set, pt_backup_code *codes);
 
 /* Normalises an answer to the 12 canonical characters: case folded, spaces and hyphens dropped,
- * Crockford's look-alikes mapped (O->0, I and L->1). PT_OK, or PT_ERR_INVAL when the answer is not
- * shaped like a backup code (wrong length, other characters, longer than PT_BACKUP_INPUT_MAX). */
+ * Crockford's look-alikes mapped (O->0, I and L->1). An answer that comes to exactly 8 digits is
+ * also a code (an imported google-authenticator scratch code): out then holds those 8 digits.
+ * PT_OK, or PT_ERR_INVAL when the answer is not shaped like a backup code (wrong length, other
+ * characters, longer than PT_BACKUP_INPUT_MAX). */
 int pt_backup_normalise(const char *input, char out[PT_BACKUP_CHARS + 1]);
+
+/* A set made of given codes (google-authenticator's scratch codes, 8 digits each, validated
+ * again here) with default KDF parameters and a fresh salt: one hash per code, in order. */
+int pt_backup_import(const char (*codes)[PT_BACKUP_SCRATCH_LEN + 1], unsigned count,
+                     pt_backup_set *set);
 
 /* One argon2id evaluation of the normalised answer, compared in constant time with all
  * set->count hashes, skipping none. Returns 1 and sets *index on a match, 0 for no match,

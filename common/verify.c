@@ -222,6 +222,15 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
     size_t ndigits = pt_verify_digits(answer, code);
     if (ndigits == e->digits) {
         rc = check_totp(o, e, st, code, now, out);
+        /* digits = 8: an imported 8-digit scratch code has the shape of a TOTP code. It is a
+         * TOTP code first; when that fails it is tried as a backup code, and if that fails too
+         * the TOTP verdict (wrong, replay or clock skew) stands. */
+        if (rc == PT_OK && out->result != PT_ANSWER_TOTP_OK && is_backup_shape(code)) {
+            pt_verify_outcome totp = *out;
+            rc = check_backup(e, st, code, out);
+            if (rc == PT_OK && out->result == PT_ANSWER_WRONG)
+                *out = totp;
+        }
     } else if (!trim_answer(answer, code) || code[0] == '\0') {
         set_result(out, PT_ANSWER_MALFORMED);
     } else if (is_backup_shape(code)) {
@@ -264,7 +273,8 @@ int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const p
         *method = NULL;
     if (step_out)
         *step_out = -1;
-    if (totp_code_of(answer, e->digits, code)) {
+    bool is_totp = totp_code_of(answer, e->digits, code);
+    if (is_totp) {
         int64_t step;
         int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
                                o->window, used_up_to(e, st), code, &step);
@@ -273,7 +283,10 @@ int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const p
             *method = "totp";
         if (rc == 1 && step_out)
             *step_out = step;
-    } else if (trim_answer(answer, code) && code[0] != '\0' && is_backup_shape(code)) {
+    }
+    /* Not a TOTP code: a backup code, and an 8-digit answer can be both (digits = 8). */
+    if (rc == 0 && (is_totp || (trim_answer(answer, code) && code[0] != '\0')) &&
+        is_backup_shape(code)) {
         int index = -1;
         int r = pt_backup_match(&e->backup, code, &index);
         /* The used marks count only when the state refers to this enrolment. */

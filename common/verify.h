@@ -62,7 +62,9 @@ int pt_verify_explain(const pt_options *o, const pt_enrolment *e, const char *an
  * a wrong one that is the code of a newer step within PT_SKEW_SECONDS is PT_ANSWER_CLOCK_SKEW
  * (a failure like any other; a future step is burned so the code shown never works later);
  * anything else shaped like a backup code is checked with one argon2id evaluation; digits of
- * the wrong number are PT_ANSWER_MALFORMED with typed_digits set.
+ * the wrong number are PT_ANSWER_MALFORMED with typed_digits set. With digits = 8 an 8-digit
+ * answer that is not an acceptable TOTP code is then tried as a backup code (imported
+ * google-authenticator scratch codes are 8 digits); if that fails, the TOTP verdict stands.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
  * On failure: the failure is recorded (may lock), except for PT_ANSWER_REPLAY and
  * PT_ANSWER_BACKUP_USED: a right code already used is refused without counting. Returns PT_OK (see out->result) or < 0 on an

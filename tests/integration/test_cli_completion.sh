@@ -15,7 +15,7 @@ complete_words() {
 }
 
 expect_eq "commands" "$(complete_words pam-totp '')" \
-    "--config --help --service --version backup-codes disable doctor enrol list migrate reset status unlock "
+    "--config --help --service --version backup-codes disable doctor enrol import list migrate reset status unlock "
 expect_eq "a prefix" "$(complete_words pam-totp ba)" "backup-codes "
 expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unlock "
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
@@ -27,6 +27,9 @@ expect_eq "user names for --user" "$(complete_words pam-totp status --user roo)"
 expect_eq "a bare user name for status" "$(complete_words pam-totp status roo)" "root "
 expect_eq "after --service NAME" "$(complete_words pam-totp --service sudo doc)" "doctor "
 expect_eq "--ignore names doctor checks" "$(complete_words pam-totp doctor --ignore clock)" "clock_unsynchronised "
+expect_eq "import sources" "$(complete_words pam-totp import '')" "--help google-authenticator oath "
+expect_eq "import oath options" "$(complete_words pam-totp import oath --)" "--all --config --file --force --help --json --user "
+expect_eq "import google-authenticator options" "$(complete_words pam-totp import google-authenticator --f)" "--force "
 
 for cmd in enrol status disable backup-codes reset unlock list migrate doctor; do
     offered=$(complete_words pam-totp "$cmd" --)
@@ -36,6 +39,14 @@ for cmd in enrol status disable backup-codes reset unlock list migrate doctor; d
         case " $offered " in *" $o "* | *" $o= "*) ;; *) missing+="$o " ;; esac
     done
     expect_eq "$cmd: every option of --help is completed" "$missing" ""
+done
+for src in google-authenticator oath; do
+    offered=$(complete_words pam-totp import "$src" --)
+    missing=""
+    for o in $("$PT_CLI" import "$src" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+        case " $offered " in *" $o "*) ;; *) missing+="$o " ;; esac
+    done
+    expect_eq "import $src: every option of --help is completed" "$missing" ""
 done
 
 finish

@@ -163,6 +163,26 @@ static void test_format_uniqueness_entropy(void **state)
     }
 }
 
+/* Imported scratch codes: 8 digits hashed as given; each matches itself only, and a 12-character
+ * code of ours never equals an 8-digit one (the length is hashed too). */
+static void test_import_scratch(void **state)
+{
+    (void)state;
+    static const char codes[3][PT_BACKUP_SCRATCH_LEN + 1] = { "12345678", "87654321", "99999999" };
+    pt_backup_set set;
+    int index = -1;
+    assert_int_equal(pt_backup_import(codes, 3, &set), PT_OK);
+    assert_int_equal(set.count, 3);
+    assert_int_equal(pt_backup_match(&set, "8765 4321", &index), 1);
+    assert_int_equal(index, 1);
+    assert_int_equal(pt_backup_match(&set, "12345679", &index), 0);
+    assert_int_equal(pt_backup_match(&set, "0000-0000-0000", &index), 0);
+    static const char bad[1][PT_BACKUP_SCRATCH_LEN + 1] = { "1234567A" };
+    assert_int_equal(pt_backup_import(bad, 1, &set), PT_ERR_INVAL);
+    assert_int_equal(set.count, 0);
+    assert_int_equal(pt_backup_import(codes, 0, &set), PT_ERR_INVAL);
+}
+
 static void test_normalise(void **state)
 {
     (void)state;
@@ -174,6 +194,8 @@ static void test_normalise(void **state)
         { "ABCDEFGHJKMN", "ABCDEFGHJKMN" },     { "  abcd efgh jkmn ", "ABCDEFGHJKMN" },
         { "a-b-c-d-e-f-g-h-j-k-m-n", "ABCDEFGHJKMN" }, { "oO0i-Il1l-L00o", "000111111000" },
         { "PQRS-TVWX-YZ98", "PQRSTVWXYZ98" },   { "--ABCD--EFGH--JKMN--", "ABCDEFGHJKMN" },
+        /* an imported google-authenticator scratch code */
+        { "12345678", "12345678" },             { "1234 5678", "12345678" },
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         assert_int_equal(pt_backup_normalise(good[i].in, out), PT_OK);
@@ -185,7 +207,7 @@ static void test_normalise(void **state)
     memcpy(too_long, "ABCDEFGHJKMN", 12); /* right shape, but 65 characters in all */
     const char *const bad[] = {
         "", "ABCD-EFGH-JKM", "ABCD-EFGH-JKMNP", "ABCD-EFGH-JKMU", "ABCD_EFGH_JKMN",
-        "ABCD.EFGH.JKMN", "ABCD\tEFGH-JKMN", "ABCD-EFGH-JKMN\n", "123456", "12345678",
+        "ABCD.EFGH.JKMN", "ABCD\tEFGH-JKMN", "ABCD-EFGH-JKMN\n", "123456", "1234567", "123456789", "1234567A",
         "ABCD-EFGH-JKMÑ", "ABCD-EFGH-JK%N", too_long,
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -286,7 +308,7 @@ static void test_match_normalised_answer(void **state)
 static void test_malformed_costs_nothing(void **state)
 {
     (void)state;
-    static const char *const bad[] = { "", "123456", "12345678", "ABCD-EFGH-JKM",
+    static const char *const bad[] = { "", "123456", "1234567", "ABCD-EFGH-JKM",
                                        "ABCD-EFGH-JKMNP", "ABCD-EFGH-JKMU", "ABCD/EFGH/JKMN",
                                        "password" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -348,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_every_index),
         cmocka_unit_test(test_match_normalised_answer),
         cmocka_unit_test(test_malformed_costs_nothing),
+        cmocka_unit_test(test_import_scratch),
         cmocka_unit_test(test_bad_sets),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

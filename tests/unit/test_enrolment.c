@@ -189,7 +189,7 @@ static void test_bad_values(void **state)
     (void)state;
     tfs_clear_msgs();
     expect_line(10, "secret = ABC!DEFG", 0, "line 10: secret is not valid base32");
-    expect_line(10, "secret = JBSWY3DP", 0, "line 10: secret shorter than 16 bytes");
+    expect_line(10, "secret = JBSWY3DP", 0, "line 10: secret shorter than 10 bytes");
     expect_line(12, "backup_salt = zz0102030405060708090a0b0c0d0e0f", 0,
                 "line 12: backup_salt must be 32 hex digits");
     expect_line(13, "backup = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", 0,

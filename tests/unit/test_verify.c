@@ -226,6 +226,42 @@ static void test_eight_digits(void **state)
     assert_int_equal(answer("123456", NOW).result, PT_ANSWER_MALFORMED);
 }
 
+/* Imported scratch codes are 8 digits. With digits = 6 they are backup codes; with digits = 8
+ * an 8-digit answer is a TOTP code first (no argon2id spent when it is one), then a backup code;
+ * when it is neither, the TOTP verdict stands (a replay stays a replay). */
+static void test_scratch_codes(void **state)
+{
+    (void)state;
+    static const char scratch[2][PT_BACKUP_SCRATCH_LEN + 1] = { "12345678", "87654321" };
+    assert_int_equal(pt_backup_import(scratch, 2, &e.backup), PT_OK);
+    argon2_calls = 0;
+    pt_verify_outcome out = answer("1234 5678", NOW);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+    assert_int_equal(out.backup_index, 0);
+    assert_int_equal(out.codes_left, 1);
+    assert_int_equal(argon2_calls, 1);
+    assert_int_equal(answer("12345678", NOW).result, PT_ANSWER_BACKUP_USED);
+
+    o.digits = 8;
+    e.digits = 8;
+    pt_state_init(&st);
+    char c[PT_CODE_MAX + 1];
+    snprintf(c, sizeof c, "%s", code_at(&e, NOW));
+    argon2_calls = 0;
+    assert_int_equal(answer(c, NOW).result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(argon2_calls, 0); /* a TOTP code costs no hashing */
+    assert_int_equal(answer(c, NOW).result, PT_ANSWER_REPLAY);
+    assert_int_equal(argon2_calls, 1); /* tried as a backup code, then the replay verdict */
+    out = answer("87654321", NOW);
+    assert_int_equal(out.result, PT_ANSWER_BACKUP_OK);
+    assert_int_equal(out.backup_index, 1);
+    assert_int_equal(answer("87654321", NOW).result, PT_ANSWER_BACKUP_USED);
+    assert_int_equal(answer("11111111", NOW).result, PT_ANSWER_WRONG);
+    const char *method = NULL;
+    assert_int_equal(pt_verify_stateless(&o, &e, NULL, "87654321", NOW, &method), 1);
+    assert_string_equal(method, "backup");
+}
+
 static void test_stateless(void **state)
 {
     (void)state;
@@ -498,6 +534,7 @@ int main(void)
         cmocka_unit_test_setup(test_lock, setup),
         cmocka_unit_test_setup(test_trim_and_shapes, setup),
         cmocka_unit_test_setup(test_eight_digits, setup),
+        cmocka_unit_test_setup(test_scratch_codes, setup),
         cmocka_unit_test_setup(test_stateless, setup),
         cmocka_unit_test_setup(test_confirmed_step, setup),
         cmocka_unit_test_setup(test_command_step, setup),
