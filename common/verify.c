@@ -235,6 +235,12 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
         set_result(out, PT_ANSWER_MALFORMED);
     } else if (is_backup_shape(code)) {
         rc = check_backup(e, st, code, out);
+        /* Digits of another number than a code has that are no (imported 8-digit) backup code
+         * either: most likely a mistyped code, so say how many digits a code has. */
+        if (rc == PT_OK && out->result == PT_ANSWER_WRONG && ndigits > 0) {
+            set_result(out, PT_ANSWER_MALFORMED);
+            out->typed_digits = (unsigned)(ndigits > 99 ? 99 : ndigits);
+        }
     } else {
         set_result(out, PT_ANSWER_MALFORMED);
         out->typed_digits = (unsigned)(ndigits > 99 ? 99 : ndigits);
