@@ -31,7 +31,7 @@ expect_eq "import sources" "$(complete_words pam-totp import '')" "--help google
 expect_eq "import oath options" "$(complete_words pam-totp import oath --)" "--all --config --file --force --help --json --user "
 expect_eq "import google-authenticator options" "$(complete_words pam-totp import google-authenticator --f)" "--force "
 
-for cmd in enrol status disable backup-codes reset unlock list migrate doctor import; do
+for cmd in enrol status disable backup-codes reset unlock list migrate doctor; do
     offered=$(complete_words pam-totp "$cmd" --)
     documented=$("$PT_CLI" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     missing=""
