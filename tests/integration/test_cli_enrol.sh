@@ -72,7 +72,7 @@ rm -f "$F2"
 TR="$T_DIR/wrong.log"
 run 1 "three wrong codes" "$PTY" -t 60 -l "$TR" -e 'code from the app: ' -s 000000x -e 'code from the app: ' -s 12 \
     -e 'code from the app: ' -s 'not a code' -- "$PT_CLI" --config "$CONF" enrol --user "$U2" --qr=none
-expect_eq "three prompts" "$(grep -ac 'code from the app' "$TR")" 3
+expect_eq "three prompts" "$(grep -ac 'code from the app: ' "$TR")" 3
 check "the message mentions the phone's clock" grep -aq "clock" "$TR"
 check_not "no enrolment after three wrong codes" test -e "$F2"
 run 1 "end of input at the prompt" pt enrol --user "$U2" --qr=none </dev/null
