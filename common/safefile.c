@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -361,35 +360,6 @@ int pt_file_replace_at(int dirfd, const char *name, const char *path, const void
     return rc;
 }
 
-int pt_file_replace_locked_at(int dirfd, const char *name, const char *path, const void *data,
-                              size_t len, uid_t uid, gid_t gid, mode_t mode, int *lockfd)
-{
-    char tmp[NAME_MAX + 1];
-    int fd;
-    *lockfd = -1;
-    int rc = write_temp(dirfd, name, path, data, len, uid, gid, mode, tmp, &fd);
-    if (rc != PT_OK)
-        return rc;
-    /* Nobody else knows the temp file yet, so this lock is immediate; whoever opens the new
-     * file after the rename waits for us. */
-    int lr;
-    while ((lr = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-        ;
-    if (lr != 0) {
-        pt_log(LOG_ERR, "%s: cannot lock the new file: %s", path, strerror(errno));
-        close(fd);
-        unlinkat(dirfd, tmp, 0);
-        return PT_ERR_IO;
-    }
-    rc = rename_in(dirfd, tmp, name, path);
-    if (rc != PT_OK) {
-        close(fd);
-        return rc;
-    }
-    *lockfd = fd;
-    return fsync_dir(dirfd, path);
-}
-
 /* link-then-unlink, for file systems without RENAME_NOREPLACE. */
 static int link_in(int dirfd, const char *tmp, const char *name, const char *path)
 {
@@ -420,7 +390,7 @@ int pt_file_create_at(int dirfd, const char *name, const char *path, const void 
     if (rc != PT_OK)
         return rc;
     /* RENAME_NOREPLACE makes the file appear complete with a single link; the link-then-unlink
-     * fallback briefly shows two links (readers that check nlink retry). */
+     * fallback briefly shows two links (a reader checking nlink then refuses it once). */
     if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0) {
         int err = errno;
         if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP) {

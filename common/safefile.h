@@ -79,13 +79,6 @@ int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, si
 int pt_file_open_raw(int dirfd, const char *name, const char *path, int *fd);
 int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r);
 
-/* Like pt_file_replace_at, but the new file is flock()ed (LOCK_EX) before it is renamed into
- * place and its descriptor is returned in *lockfd: a writer holding the lock on the old file
- * hands it over to the new one without a gap. *lockfd is set (and must be closed) whenever the
- * rename happened, even if the final fsync of the directory failed. */
-int pt_file_replace_locked_at(int dirfd, const char *name, const char *path, const void *data,
-                              size_t len, uid_t uid, gid_t gid, mode_t mode, int *lockfd);
-
 /* For a home directory: like pt_dir_open, but root may own the directory too (a home directory
  * root keeps for an account: only root and the user can change names in it, as sshd's
  * StrictModes accepts), and the directory's path may be a symbolic link (/home/bob ->

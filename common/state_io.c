@@ -1,6 +1,6 @@
 /* The runtime state on disk: read, locked update and removal (state.h).
  *
- * state_dir/               root:root 0711: users reach their own record by name, list nothing
+ * state_dir/               root:root 0711: users reach their own record, list nothing
  *   uid:<uid>              the record, root:<primary group> 0640, replaced atomically
  *   locks:/                root:root 0700
  *     <uid>                empty, root 0600: the lock updates of that uid serialise on

@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/file.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -260,23 +259,6 @@ static void test_replace_atomic(void **state)
     assert_int_equal(tfs_count_temps(tfs_dir), 0);
 }
 
-static void test_replace_locked(void **state)
-{
-    (void)state;
-    int lfd = -1;
-    assert_int_equal(pt_file_replace_locked_at(dirfd_, "lk", "lk", "v1\n", 3, 0, 0, 0600, &lfd),
-                     PT_OK);
-    assert_true(lfd >= 0);
-    /* Whoever opens the new file finds it already locked. */
-    int other = open(tfs_path("lk"), O_RDONLY);
-    assert_true(other >= 0);
-    assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
-    assert_int_equal(errno, EWOULDBLOCK);
-    close(lfd);
-    assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
-    close(other);
-}
-
 static void test_create_at(void **state)
 {
     (void)state;
@@ -474,7 +456,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_size_and_nul, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_locked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_create, setup, teardown),
