@@ -110,6 +110,9 @@ write_conf "deny = 100" "enrolment_file = $T_DIR/enrol/%u"
 run 1 "import google-authenticator --all (the refused files above make it 1)" pt import google-authenticator --all --json
 expect_eq "  $U1 $U2 $U3 imported, $U4 skipped" "$(jq_py "sorted((o['user'], o['imported']) for o in d if o['user'].startswith('$P'))" <"$OUT")" \
     "[[\"$U1\", true], [\"$U2\", true], [\"$U3\", true], [\"$U4\", false], [\"$U5\", false], [\"$U6\", false], [\"$U7\", false]]"
+check_not "  no progress line when stderr is not a terminal" grep -q 'importing:' "$ERR"
+run 1 "import --all --force on a terminal" "$PT_TOOLS/pt-ptyrun" -t 120 -l "$T_DIR/pty.log" -- "$PT_CLI" --config "$CONF" import google-authenticator --all --force
+check "  shows its progress over all accounts" grep -Eq "importing: $(getent passwd | wc -l) of $(getent passwd | wc -l) accounts checked" "$T_DIR/pty.log"
 check "  root-owned enrolment for $U1" test "$(stat -c '%U %a' "$T_DIR/enrol/$U1")" = "root 600"
 check "  its code logs in" login_at $((T0 + 90)) "$U1" "$(hcode "$H1" $((T0 + 90)))"
 
