@@ -27,6 +27,8 @@ newid=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 runuser -u "$U" -- sed -i "s/^id = .*/id = $newid/" "$F"
 run_at $((t + 1)) "$U" "$(code $t)"
 expect_eq "home mode: a used TOTP step stays refused across ids" "$RC" $PAM_AUTH_ERR
+# (a replay is refused without counting: a wrong code adds the second failure)
+run_at $((t + 1)) "$U" "000000"
 expect_eq "home mode: the failure count is kept across ids (root's state)" \
     "$(sed -n 's/^failures = //p' "$(state_of "$U")" | tr ',' '\n' | grep -c .)" 2
 run_at $t "$U" "${BACKUP[0]}"
