@@ -48,8 +48,11 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 # check_not DESCRIPTION COMMAND...: passes when the command fails.
 check_not() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
 expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected [$3], got [$2]"; fi; }
-expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else fail "$1: [$2] does not match /$3/"; fi; }
-expect_nomatch() { if printf '%s' "$2" | grep -Eq -- "$3"; then fail "$1: [$2] matches /$3/"; else ok "$1"; fi; }
+# Here-strings, not pipes: grep -q stops reading at the first match, and under pipefail the
+# writer's SIGPIPE on a long text would turn a match into "no match" (a false pass of
+# expect_nomatch).
+expect_match() { if grep -Eq -- "$3" <<<"$2"; then ok "$1"; else fail "$1: [$2] does not match /$3/"; fi; }
+expect_nomatch() { if grep -Eq -- "$3" <<<"$2"; then fail "$1: [$2] matches /$3/"; else ok "$1"; fi; }
 # finish: the test's exit status.
 finish() {
     if [ "$T_FAILS" -gt 0 ]; then log "$T_FAILS check(s) failed"; exit 1; fi

@@ -73,7 +73,7 @@ run_at() {
     shift
     RC=0
     OUT=$(mod_at "$t" "$H" --confdir "$T_DIR/svc" "$@") || RC=$?
-    if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^INFO: PT-RESULT=ignore$'; then
+    if [ "$RC" = 0 ] && grep -q '^INFO: PT-RESULT=ignore$' <<<"$OUT"; then
         RES=ignore
     elif [ "$RC" = 0 ]; then
         RES=success

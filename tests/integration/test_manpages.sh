@@ -36,7 +36,9 @@ documents() {
     [ -f "$MAN/$page" ] || return 0
     text=$(render "$MAN/$page")
     for w in "$@"; do
-        if printf '%s\n' "$text" | grep -Eq -- "^[[:space:]]+$(printf '%s' "$w" | sed 's/[.[\*^$]/\\&/g')([[:space:]=,]|$)"; then
+        # A here-string, not a pipe: grep -q exits at the first match, and under pipefail the
+        # writer's SIGPIPE would turn a match into a failure when the page is long.
+        if grep -Eq -- "^[[:space:]]+$(printf '%s' "$w" | sed 's/[.[\*^$]/\\&/g')([[:space:]=,]|$)" <<<"$text"; then
             ok "$page defines $what $w"
         else
             fail "$page does not define $what '$w' (no list item starting with it)"
@@ -50,7 +52,7 @@ mentions() {
     [ -f "$MAN/$page" ] || return 0
     text=$(render "$MAN/$page")
     for s in "$@"; do
-        if printf '%s\n' "$text" | grep -Fq -- "$s"; then ok "$page mentions $what $s"; else fail "$page lacks $what '$s'"; fi
+        if grep -Fq -- "$s" <<<"$text"; then ok "$page mentions $what $s"; else fail "$page lacks $what '$s'"; fi
     done
 }
 

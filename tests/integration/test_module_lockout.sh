@@ -11,7 +11,7 @@ mod_conf "mfa = optional" "deny = 3" "fail_interval = 900" "unlock_time = 600" "
 mod_service
 enrol "$U"
 ST=$(state_of "$U")
-no_prompt() { ! printf '%s\n' "$OUT" | grep -q '^PROMPT'; }
+no_prompt() { ! grep -q '^PROMPT' <<<"$OUT"; }
 
 # --- Fewer than deny failures, then a success: the failures are cleared.
 t=$T0

@@ -15,7 +15,7 @@ on_exit "groupdel $G >/dev/null 2>&1"
 mod_service
 enrol "$U"
 t=$T0
-no_prompt() { ! printf '%s\n' "$OUT" | grep -q '^PROMPT'; }
+no_prompt() { ! grep -q '^PROMPT' <<<"$OUT"; }
 
 # --- mfa = disabled: nothing asked, even of an enrolled user or a member of require_groups.
 usermod -aG "$G" "$N"

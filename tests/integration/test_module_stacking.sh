@@ -12,7 +12,7 @@ PW="Pw-$$-secret"
 printf '%s:%s\n' "$U" "$PW" "$N" "$PW" | chpasswd
 enrol "$U"
 M="$PT_MODULE config=$CONF state_dir=$STATE_DIR"
-no_prompt() { ! printf '%s\n' "$OUT" | grep -q '^PROMPT'; }
+no_prompt() { ! grep -q '^PROMPT' <<<"$OUT"; }
 t=$T0
 
 # --- The one-prompt stack (pam_totp(8) ONE PROMPT): the forward_pass line asks and hands on,
