@@ -115,7 +115,7 @@ expect_eq "a current code logs in through $PAMDIR/pam_totp.so" "$RC" 0
 RC=0
 at "$B" "$PT_TOOLS/pt-pam_harness" --confdir "$T_DIR/svc" --service pt-pkg "$U" "$(totp_code "$SECRET" "$B")" >"$T_DIR/h.out" 2>&1 || RC=$?
 expect_eq "the same code again is refused (PAM_AUTH_ERR)" "$RC" 7
-check "runtime state kept in the package's /var/lib/pam_totp" test -f "/var/lib/pam_totp/$U"
+check "runtime state kept in the package's /var/lib/pam_totp" test -f "/var/lib/pam_totp/uid:$(id -u "$U")"
 
 log "a login through a real sshd with the installed module"
 sshd_pam_stack "auth required pam_unix.so" "auth required pam_totp.so config=$PT_CONF" \
