@@ -18,7 +18,7 @@
 void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t skew)
 {
     if (typed_digits > 0) {
-        cli_err("code not accepted: it has %u digit%s, the code from the app has %u", typed_digits,
+        cli_err("code not accepted: it has %u digit%s, the app's codes have %u", typed_digits,
                 typed_digits == 1 ? "" : "s", e->digits);
     } else if (skew != 0) {
         int64_t mag = skew < 0 ? -skew : skew;

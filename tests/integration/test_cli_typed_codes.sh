@@ -14,7 +14,7 @@ grouped() { local c=$1 sep=$2 n=$(( ${#1} / 2 )); printf '%s%s%s' "${c:0:n}" "$s
 log "enrol --verify"
 begin "$U" $T
 run 1 "five digits refused" at $T "$PT_CLI" --config "$CONF" enrol --verify 12345 --user "$U"
-expect_match "says the app's code has 6 digits" "$(cat "$ERR")" 'it has 5 digits, the code from the app has 6'
+expect_match "says the app's code has 6 digits" "$(cat "$ERR")" "it has 5 digits, the app's codes have 6"
 run 1 "a code 5 minutes ahead refused" at $T "$PT_CLI" --config "$CONF" enrol --verify "$(totp_code "$S" $((T + 300)))" --user "$U"
 expect_match "says the phone looks 5 minutes ahead" "$(cat "$ERR")" "phone's clock looks 5 minutes ahead of this computer's"
 expect_match "and what to do" "$(cat "$ERR")" 'automatic date and time on the phone.*timedatectl'
@@ -27,13 +27,13 @@ run 0 "\"123 456\" activates" at $T "$PT_CLI" --config "$CONF" enrol --verify "$
 log "--code as root goes through the runtime state"
 t=$((T + 60))
 run 1 "root backup-codes with 7 digits" at $t "$PT_CLI" --config "$CONF" backup-codes --code 1234567 --user "$U"
-expect_match "says 6 digits" "$(cat "$ERR")" 'it has 7 digits, the code from the app has 6'
+expect_match "says 6 digits" "$(cat "$ERR")" "it has 7 digits, the app's codes have 6"
 run 0 "root backup-codes --code \"123-456\"" at $t "$PT_CLI" --config "$CONF" backup-codes --code "$(grouped "$(totp_code "$S" $t)" -)" --user "$U"
 
 log "--code as the user (stateless)"
 t=$((T + 120))
 run 1 "the user's backup-codes with 5 digits" at $t runuser -u "$U" -- "$PT_CLI" --config "$CONF" backup-codes --code 12345
-expect_match "says 6 digits" "$(cat "$ERR")" 'it has 5 digits, the code from the app has 6'
+expect_match "says 6 digits" "$(cat "$ERR")" "it has 5 digits, the app's codes have 6"
 run 0 "the user's backup-codes --code \"123 456\"" at $t runuser -u "$U" -- "$PT_CLI" --config "$CONF" backup-codes --code "$(grouped "$(totp_code "$S" $t)" ' ')"
 
 log "8 digits: \"1234 5678\""
@@ -42,7 +42,7 @@ new_user "$U8"
 write_conf "digits = 8"
 begin "$U8" $T
 run 1 "six digits for an 8-digit enrolment" at $T "$PT_CLI" --config "$CONF" enrol --verify 123456 --user "$U8"
-expect_match "says 8 digits" "$(cat "$ERR")" 'it has 6 digits, the code from the app has 8'
+expect_match "says 8 digits" "$(cat "$ERR")" "it has 6 digits, the app's codes have 8"
 run 0 "\"1234 5678\" activates" at $T "$PT_CLI" --config "$CONF" enrol --verify "$(grouped "$(totp_code "$S" $T --digits=8)" ' ')" --user "$U8"
 t=$((T + 60))
 run 0 "\"1234-5678\" as --code" at $t "$PT_CLI" --config "$CONF" backup-codes --code "$(grouped "$(totp_code "$S" $t --digits=8)" -)" --user "$U8"
