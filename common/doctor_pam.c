@@ -418,6 +418,34 @@ static void check_control(pt_dr_report *r, const char *service, const pt_pam_lin
                   "the login", service, c);
 }
 
+static bool has_arg(const pt_pam_line *l, const char *arg)
+{
+    for (int i = 0; i < l->argc; i++)
+        if (strcmp(l->argv[i], arg) == 0)
+            return true;
+    return false;
+}
+
+/* A forward_pass line only asks and hands the code on; the code is checked by a plain pam_totp.so
+ * line after the password step. Without one (the two-line stack of earlier releases) no code is
+ * ever checked. */
+static void check_forward(pt_dr_report *r, const char *service, const pt_pam_stack *s, size_t t,
+                          const char *where)
+{
+    if (!has_arg(&s->v[t], "forward_pass"))
+        return;
+    for (size_t k = t + 1; k < s->n; k++)
+        if (strcmp(s->v[k].type, "auth") == 0 && pt_pam_is_totp(&s->v[k]) &&
+            !has_arg(&s->v[k], "forward_pass"))
+            return;
+    pt_dr_add(r, PT_DR_WEAKENS, "pam_totp_forward_unchecked", where,
+              "add `auth required pam_totp.so` after the password step (pam_totp(8), ONE PROMPT "
+              "FOR PASSWORD AND CODE)",
+              "service %s: pam_totp.so forward_pass only asks and hands the code on, and no "
+              "pam_totp.so line after it checks the code: logins pass with the password alone",
+              service);
+}
+
 void pt_dr_check_pam(pt_dr_report *r, const char *service, const pt_pam_stack *s,
                      const char *module_dirs)
 {
@@ -447,6 +475,7 @@ void pt_dr_check_pam(pt_dr_report *r, const char *service, const pt_pam_stack *s
                       "service %s: `-auth` skips pam_totp.so silently whenever it cannot be "
                       "loaded", service);
         check_control(r, service, l, where);
+        check_forward(r, service, s, t, where);
         for (size_t i = 0; i < t; i++) {
             const pt_pam_line *b = &s->v[i];
             const char *how = NULL;

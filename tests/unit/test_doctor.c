@@ -141,6 +141,18 @@ static void test_module_line(void **state)
     assert_false(has(&r, "pam_totp_control"));
     pt_pam_stack_free(&s);
     pt_dr_free(&r);
+
+    /* The two-line stack of earlier releases: the forward_pass line checks no code. */
+    pam_checks("auth required pam_totp.so forward_pass\nauth required pam_unix.so try_first_pass\n",
+               &r, &s);
+    assert_true(has(&r, "pam_totp_forward_unchecked"));
+    pt_pam_stack_free(&s);
+    pt_dr_free(&r);
+    pam_checks("auth required pam_totp.so forward_pass\nauth requisite pam_unix.so use_first_pass\n"
+               "auth required pam_totp.so\n", &r, &s);
+    assert_false(has(&r, "pam_totp_forward_unchecked"));
+    pt_pam_stack_free(&s);
+    pt_dr_free(&r);
 }
 
 #define SSHD_BASE "usepam yes\npubkeyauthentication yes\npasswordauthentication yes\n"
