@@ -434,10 +434,31 @@ static void check_forward(pt_dr_report *r, const char *service, const pt_pam_sta
 {
     if (!has_arg(&s->v[t], "forward_pass"))
         return;
-    for (size_t k = t + 1; k < s->n; k++)
-        if (strcmp(s->v[k].type, "auth") == 0 && pt_pam_is_totp(&s->v[k]) &&
-            !has_arg(&s->v[k], "forward_pass"))
-            return;
+    for (size_t k = t + 1; k < s->n; k++) {
+        if (strcmp(s->v[k].type, "auth") != 0 || !pt_pam_is_totp(&s->v[k]) ||
+            has_arg(&s->v[k], "forward_pass"))
+            continue;
+        /* The checking line: every auth line between must end the stack on a wrong password
+         * (requisite), or the check runs after one and counts failures, or enrols, for anyone
+         * who knows only the user name. */
+        for (size_t b = t + 1; b < k; b++) {
+            const pt_pam_line *l = &s->v[b];
+            char bw[PATH_MAX + 32], act[32];
+            if (strcmp(l->type, "auth") != 0 || strcasecmp(l->control, "requisite") == 0)
+                continue;
+            const char *a = bracket_action(l->control, "auth_err", act, sizeof act);
+            if (a != NULL && strcmp(a, "die") == 0)
+                continue;
+            where_of(l, bw, sizeof bw);
+            pt_dr_add(r, PT_DR_WEAKENS, "pam_totp_forward_not_requisite", bw,
+                      "make the password line `auth requisite pam_unix.so use_first_pass`",
+                      "service %s: %s between the forward_pass line and the line that checks the "
+                      "code is `%s`, so the check also runs after a wrong password: anyone who "
+                      "knows a user name can count failures against it (and, with enrol_at_login, "
+                      "enrol a phone)", service, l->module, l->control);
+        }
+        return;
+    }
     pt_dr_add(r, PT_DR_WEAKENS, "pam_totp_forward_unchecked", where,
               "add `auth required pam_totp.so` after the password step (pam_totp(8), ONE PROMPT "
               "FOR PASSWORD AND CODE)",

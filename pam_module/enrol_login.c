@@ -86,7 +86,7 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
      * apps would read as the end of the issuer. */
     if (strchr(label, ':') != NULL) {
         pam_syslog(m->pamh, LOG_ERR, "label expands to a text with a colon for %s: change "
-                   "`label` in the configuration", m->user.name);
+                   "`label` in the configuration", m->lname);
         return PT_ERR_INVAL;
     }
     rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));

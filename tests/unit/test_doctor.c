@@ -151,6 +151,14 @@ static void test_module_line(void **state)
     pam_checks("auth required pam_totp.so forward_pass\nauth requisite pam_unix.so use_first_pass\n"
                "auth required pam_totp.so\n", &r, &s);
     assert_false(has(&r, "pam_totp_forward_unchecked"));
+    assert_false(has(&r, "pam_totp_forward_not_requisite"));
+    pt_pam_stack_free(&s);
+    pt_dr_free(&r);
+    /* Only the third line added to the old stack: the password line is still `required`. */
+    pam_checks("auth required pam_totp.so forward_pass\nauth required pam_unix.so try_first_pass\n"
+               "auth required pam_totp.so\n", &r, &s);
+    assert_true(has(&r, "pam_totp_forward_not_requisite"));
+    assert_false(has(&r, "pam_totp_forward_unchecked"));
     pt_pam_stack_free(&s);
     pt_dr_free(&r);
 }
