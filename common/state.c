@@ -447,7 +447,8 @@ void pt_state_bind(pt_state *st, const char *enrolment_id)
         drop_other(st, o);
     }
     pt_state_forget_hosts(st);
-    st->nburned = 0;
+    /* Burned steps are kept: a new id may keep the secret (new backup codes), and a burned step
+     * can only refuse a code for at most the 15 minutes it lies ahead. */
     snprintf(st->enrolment, sizeof st->enrolment, "%s", enrolment_id);
 }
 

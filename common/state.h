@@ -82,8 +82,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len);
 
 /* Binds the state to an enrolment id: if st->enrolment differs, its used-code marks are kept
  * among the other sets (other_used), the marks of enrolment_id are taken from there (none for
- * a new enrolment), remembered hosts and burned steps are cleared, and the id recorded
- * (last_step, failures, lock and first_required are kept). */
+ * a new enrolment), remembered hosts are cleared, and the id recorded (last_step, burned steps,
+ * failures, lock and first_required are kept). */
 void pt_state_bind(pt_state *st, const char *enrolment_id);
 /* Merges src into dst so that nothing src forbids becomes allowed: the newer last_step, used
  * codes of each enrolment united, failures united (each time once), the longer lock (-1

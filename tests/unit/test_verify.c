@@ -512,7 +512,8 @@ static void test_skew(void **state)
     strcpy(c, code_at(&e, now + 330 - 600));
     assert_int_equal(answer(c, now + 330).result, PT_ANSWER_WRONG);
 
-    /* Burned steps survive the state file and are forgotten with a new enrolment. */
+    /* Burned steps survive the state file and a new enrolment id (new backup codes keep the
+     * secret, so a burned code must stay refused). */
     char *text = NULL;
     size_t len = 0;
     pt_state back;
@@ -522,7 +523,7 @@ static void test_skew(void **state)
     assert_int_equal(back.nburned, st.nburned);
     free(text);
     pt_state_bind(&st, "00000000000000000000000000000000");
-    assert_int_equal(st.nburned, 0);
+    assert_int_equal(st.nburned, back.nburned);
 }
 
 int main(void)
