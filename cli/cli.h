@@ -40,6 +40,8 @@ int cmd_backup_codes(cli_ctx *c, int argc, char **argv);
 int cmd_reset(cli_ctx *c, int argc, char **argv);
 int cmd_unlock(cli_ctx *c, int argc, char **argv);
 int cmd_list(cli_ctx *c, int argc, char **argv);
+int cmd_devices(cli_ctx *c, int argc, char **argv);
+int cmd_remove_device(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 
@@ -80,6 +82,13 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why);
 
+/* Like cli_confirm_code, but a code of device skip (an index in e) does not count: removing a
+ * device needs a code of another device or a backup code. */
+int cli_confirm_code_except(cli_ctx *c, const pt_user *u, const pt_enrolment *e, int skip,
+                            const char *code, const char *why);
+/* Checks a device name from the command line; says what is allowed when it is not. */
+int cli_check_device_name(const char *name);
+
 /* ---- policy view (status and list) ---- */
 typedef struct {
     bool enrolled;        /* an active enrolment */
@@ -90,6 +99,7 @@ typedef struct {
     int64_t lock_left;    /* seconds, -1 until unlocked */
     unsigned codes_left;
     unsigned codes_total;
+    unsigned devices;     /* active devices (authenticators) */
     int64_t deadline;     /* end of the enrolment grace; 0 none; -1 starts at first login */
     int64_t since;        /* created, when enrolled */
 } cli_view;

@@ -8,6 +8,7 @@
  * user's own file anyway (system mode is the answer to that; pam-totp(1) explains).
  * Run by root with a code, the answer goes through the locked runtime state exactly like a login
  * (replay refused, failures counted). */
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "pt_error.h"
@@ -126,5 +127,24 @@ int cli_confirm_code(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const 
     else
         st = confirm_as_user(c, u, e, answer, allow_backup, now);
     pt_wipe(answer, sizeof(answer));
+    return st;
+}
+
+int cli_confirm_code_except(cli_ctx *c, const pt_user *u, const pt_enrolment *e, int skip,
+                            const char *code, const char *why)
+{
+    /* A copy without that device: its codes prove nothing about the others. The copy is large
+     * (backup hashes), so it lives on the heap, and holds secrets, so it is wiped. */
+    pt_enrolment *rest = malloc(sizeof(*rest));
+    if (rest == NULL) {
+        cli_err("out of memory");
+        return CLI_SYSERR;
+    }
+    *rest = *e;
+    if (skip >= 0)
+        pt_device_remove(rest, (unsigned)skip);
+    int st = cli_confirm_code(c, u, rest, code, true, why);
+    pt_enrolment_wipe(rest);
+    free(rest);
     return st;
 }

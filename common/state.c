@@ -139,6 +139,13 @@ static int parse_lines(pt_kv_reader *r, pt_state *st)
     int rc;
 
     while ((rc = pt_kv_next(r, &kv)) == 1) {
+        if (pt_kv_key_is(&kv, "last_used")) { /* repeated: one line per device */
+            rc = any ? pt_state_parse_last_used(kv.val, kv.vallen, r->path, kv.line, st)
+                     : pt_kv_error(r->path, kv.line, "the first key must be version");
+            if (rc != PT_OK)
+                return rc;
+            continue;
+        }
         int k = -1;
         for (int i = 0; i < K_NKEYS && k < 0; i++)
             if (pt_kv_key_is(&kv, key_names[i]))
@@ -225,7 +232,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
               format_lists(st, buf, STATE_FORMAT_CAP, &pos) &&
               pt_kv_put(buf, STATE_FORMAT_CAP, &pos,
                   "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
-                  (long long)st->lock_until, (long long)st->first_required, st->step_period);
+                  (long long)st->lock_until, (long long)st->first_required, st->step_period) &&
+              pt_state_format_last_used(st, buf, STATE_FORMAT_CAP, &pos);
     if (!ok) {
         free(buf);
         return PT_ERR_TOOBIG;

@@ -10,6 +10,9 @@
  *   first_required = T        0 never; when MFA first became required without an enrolment
  *   step_period = S           seconds per step of last_step (0 unknown: the enrolment's period);
  *                             a re-enrolment with another period compares step start times
+ *   last_used = DEVICE,T      optional, one line per device (at most PT_DEVICES_MAX, distinct
+ *                             ids): when a code of that device last logged in (the device's
+ *                             last use lives here, root-owned, not in the user's file)
  *
  * Concurrent logins of one user serialise on flock() of the state file itself; after the lock is
  * taken the path is checked to still name the locked inode (else reopen), then it is read. */
@@ -37,6 +40,11 @@ typedef struct {
     int64_t failures[PT_FAILURES_MAX];
     int64_t lock_until;
     int64_t first_required;
+    unsigned ndevices;              /* entries in last_used */
+    struct {
+        char id[PT_ID_HEX + 1];     /* a device id (enrolment.h) */
+        int64_t t;                  /* UNIX seconds of its last code login */
+    } last_used[PT_DEVICES_MAX];
 } pt_state;
 
 void pt_state_init(pt_state *st);
@@ -48,6 +56,19 @@ int pt_state_format(const pt_state *st, char **out, size_t *len);
 void pt_state_bind(pt_state *st, const char *enrolment_id);
 /* Backup codes of the set not yet used. */
 unsigned pt_state_codes_left(const pt_state *st, const pt_backup_set *set);
+
+/* ---- devices' last use (state_devices.c) ---- */
+/* Records that device_id logged in at now (replacing the oldest entry when full). */
+void pt_state_device_used(pt_state *st, const char *device_id, int64_t now);
+/* When device_id last logged in, or -1 never. */
+int64_t pt_state_device_last_used(const pt_state *st, const char *device_id);
+/* Forgets the entries of devices e no longer has. */
+void pt_state_prune_devices(pt_state *st, const pt_enrolment *e);
+/* Parses one "last_used = ID,T" value into st (for pt_state_parse). */
+int pt_state_parse_last_used(const char *v, size_t n, const char *path, unsigned line,
+                             pt_state *st);
+/* Appends the last_used lines (for pt_state_format). */
+bool pt_state_format_last_used(const pt_state *st, char *buf, size_t cap, size_t *pos);
 
 /* Lockout bookkeeping. record_failure drops failures older than fail_interval, appends now and
  * sets lock_until (now + unlock_time, or -1 when unlock_time = 0) once deny is reached; returns

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "backup.h"
@@ -34,15 +35,31 @@ static bool trim_answer(const char *answer, char out[PT_ANSWER_MAX + 1])
     return true;
 }
 
-static bool is_totp_shape(const char *s, unsigned digits)
+static bool all_digits(const char *s)
 {
-    size_t n = strlen(s);
-    if (n != digits)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
             return false;
     return true;
+}
+
+/* The devices an answer is checked against: the active ones, or those of a pending enrolment
+ * (a code confirming an enrolment made at login). */
+static bool usable(const pt_enrolment *e, const pt_device *d)
+{
+    return e->status != PT_ENROL_ACTIVE || d->status == PT_ENROL_ACTIVE;
+}
+
+/* A TOTP code: only digits, as many as some usable device shows. */
+static bool is_totp_shape(const pt_enrolment *e, const char *s)
+{
+    size_t n = strlen(s);
+    if (!all_digits(s))
+        return false;
+    for (unsigned i = 0; i < e->ndevices; i++)
+        if (usable(e, &e->dev[i]) && n == e->dev[i].digits)
+            return true;
+    return false;
 }
 
 static bool is_backup_shape(const char *s)
@@ -83,27 +100,62 @@ static int64_t last_step_in(const pt_state *st, unsigned period)
     return start / (int64_t)period;
 }
 
-static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
+static int64_t used_up_to(const pt_device *d, const pt_state *st)
 {
-    int64_t after = st ? last_step_in(st, e->period) : -1;
-    return e->confirmed_step > after ? e->confirmed_step : after;
+    int64_t after = st ? last_step_in(st, d->period) : -1;
+    return d->confirmed_step > after ? d->confirmed_step : after;
+}
+
+/* Checks code against every usable device with its number of digits (no early exit: the time
+ * taken does not tell which device matched). Returns PT_TOTP_MATCH with *which and *step (the
+ * first device that matched), PT_TOTP_REPLAY when only used steps matched, PT_TOTP_NOMATCH, or
+ * < 0 on an error (fail closed). */
+static int match_devices(const pt_options *o, const pt_enrolment *e, const pt_state *st,
+                         const char *code, int64_t now, int *which, int64_t *step)
+{
+    size_t n = strlen(code);
+    bool replay = false;
+    *which = -1;
+    *step = -1;
+    for (unsigned i = 0; i < e->ndevices; i++) {
+        const pt_device *d = &e->dev[i];
+        if (!usable(e, d) || n != d->digits)
+            continue;
+        int64_t s = -1;
+        int rc = pt_totp_verify(d->alg, d->secret, d->secret_len, d->digits, d->period, now,
+                                o->window, used_up_to(d, st), code, &s);
+        if (rc < 0)
+            return rc;
+        if (rc == PT_TOTP_MATCH && *which < 0) {
+            *which = (int)i;
+            *step = s;
+        }
+        replay = replay || rc == PT_TOTP_REPLAY;
+    }
+    if (*which >= 0)
+        return PT_TOTP_MATCH;
+    return replay ? PT_TOTP_REPLAY : PT_TOTP_NOMATCH;
 }
 
 static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *code,
                       int64_t now, pt_verify_outcome *out)
 {
     int64_t step = -1;
-    int rc = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                            o->window, used_up_to(e, st), code, &step);
+    int which = -1;
+    int rc = match_devices(o, e, st, code, now, &which, &step);
     if (rc < 0)
         return rc;
     if (rc == PT_TOTP_MATCH) {
+        const pt_device *d = &e->dev[which];
         set_result(out, PT_ANSWER_TOTP_OK);
         out->step = step;
-        if (step > last_step_in(st, e->period)) { /* never lowered */
+        out->device = which;
+        snprintf(out->device_name, sizeof out->device_name, "%s", d->name);
+        if (step > last_step_in(st, d->period)) { /* never lowered */
             st->last_step = step;
-            st->step_period = e->period;
+            st->step_period = d->period;
         }
+        pt_state_device_used(st, d->id, now);
     } else {
         set_result(out, rc == PT_TOTP_REPLAY ? PT_ANSWER_REPLAY : PT_ANSWER_WRONG);
     }
@@ -141,11 +193,13 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
     memset(out, 0, sizeof *out);
     out->step = -1;
     out->backup_index = -1;
+    out->device = -1;
     pt_state_bind(st, e->id);
+    pt_state_prune_devices(st, e);
 
     if (!trim_answer(answer, code) || code[0] == '\0')
         set_result(out, PT_ANSWER_MALFORMED);
-    else if (is_totp_shape(code, e->digits))
+    else if (is_totp_shape(e, code))
         rc = check_totp(o, e, st, code, now, out);
     else if (is_backup_shape(code))
         rc = check_backup(e, st, code, out);
@@ -173,10 +227,10 @@ int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_sta
         *method = NULL;
     if (!trim_answer(answer, code) || code[0] == '\0')
         return 0;
-    if (is_totp_shape(code, e->digits)) {
+    if (is_totp_shape(e, code)) {
         int64_t step;
-        int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                               o->window, used_up_to(e, st), code, &step);
+        int which;
+        int r = match_devices(o, e, st, code, now, &which, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1 && method)
             *method = "totp";
@@ -198,13 +252,17 @@ int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, 
 {
     char code[PT_ANSWER_MAX + 1];
     int rc = 0;
-    if (trim_answer(answer, code) && is_totp_shape(code, e->digits)) {
+    int i = pt_device_pending(e);
+    if (i < 0)
+        return 0;
+    pt_device *d = &e->dev[i];
+    if (trim_answer(answer, code) && all_digits(code) && strlen(code) == d->digits) {
         int64_t step = -1;
-        int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
+        int r = pt_totp_verify(d->alg, d->secret, d->secret_len, d->digits, d->period, now,
                                o->window, -1, code, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1)
-            e->confirmed_step = step;
+            d->confirmed_step = step;
     }
     pt_wipe(code, sizeof code);
     return rc;

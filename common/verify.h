@@ -25,28 +25,35 @@ typedef struct {
     const char *reason;  /* audit token: "totp", "backup", "wrong_code", "replay", "used_backup_code", "malformed" */
     int64_t step;        /* TOTP: the step accepted */
     int backup_index;    /* backup: the code consumed */
+    int device;          /* TOTP: the device whose code it was (index in the enrolment), else -1 */
+    char device_name[PT_DEVICE_NAME_MAX + 1]; /* its name ("" when none) */
     unsigned codes_left; /* backup codes left after this answer */
     bool locked_now;     /* this failure locked the user */
 } pt_verify_outcome;
 
-/* Trims the answer (leading/trailing whitespace). Exactly e->digits ASCII digits is a TOTP code,
- * checked over o->window steps either side of now and only if newer than st->last_step and
- * e->confirmed_step;
- * anything else shaped like a backup code is checked with one argon2id evaluation.
+/* Trims the answer (leading/trailing whitespace). Exactly `digits` ASCII digits of some device is
+ * a TOTP code, checked against every such device (the active ones; all of a pending enrolment),
+ * over o->window steps either side of now: one HMAC per device and step, at most
+ * PT_DEVICES_MAX * (2 * window + 1), all computed whatever matches. A step counts only if newer
+ * than st->last_step (one per user, shared by all devices: a code never logs in twice, and after
+ * a login no device's code of that step or an older one works) and the device's confirmed_step.
+ * The device's last use is recorded in st. Anything else shaped like a backup code is checked
+ * with one argon2id evaluation.
  * Binds st to e->id first. On success: last_step or the used mark is set, failures cleared.
  * On failure: the failure is recorded (may lock). Returns PT_OK (see out->result) or < 0 on an
  * internal error (then st must not be committed and the caller fails closed). */
 int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *answer,
                      int64_t now, pt_verify_outcome *out);
 
-/* Confirms a new enrolment: answer must be a TOTP code of e within the window of now. Returns 1
- * and sets e->confirmed_step to the matched step (so that code is never accepted at login), 0
- * refused, < 0 error. */
+/* Confirms the pending device of e (a new enrolment, or a device being added): answer must be
+ * a TOTP code of that device within the window of now. Returns 1 and sets its confirmed_step to
+ * the matched step (so that code is never accepted at login), 0 refused (or no pending device),
+ * < 0 error. */
 int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, int64_t now);
 
 /* Verification without state (the CLI confirming a code it just showed, or a user's own check):
- * TOTP within the window of now and newer than e->confirmed_step and st->last_step (st may be
- * NULL), or an unused backup code given the used marks.
+ * TOTP of any active device within the window of now and newer than its confirmed_step and
+ * st->last_step (st may be NULL), or an unused backup code given the used marks.
  * Returns 1 accepted, 0 refused, < 0 error; *method gets "totp" or "backup". */
 int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                         const char *answer, int64_t now, const char **method);

@@ -69,7 +69,7 @@ static int forward_pass(ptm_ctx *m, char **answer)
     int rc = ptm_prompt(m, "Password & verification code: ", false, &both);
     if (rc != PAM_SUCCESS)
         return rc;
-    long cut = ptm_split_code(both, m->enrol.digits);
+    long cut = ptm_split_code(both, pt_enrolment_digits(&m->enrol));
     if (cut >= 0) {
         rc = split(both, cut, &pw, answer);
     } else {
@@ -101,7 +101,7 @@ int ptm_get_answer(ptm_ctx *m, char **answer, bool *from_authtok, char **authtok
             item = NULL;
         const char *tok = item;
         if (tok != NULL && tok[0] != '\0') {
-            long cut = ptm_split_code(tok, m->enrol.digits);
+            long cut = ptm_split_code(tok, pt_enrolment_digits(&m->enrol));
             if (cut >= 0) {
                 *from_authtok = true;
                 return split(tok, cut, authtok_rest, answer);

@@ -63,12 +63,13 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
     int rc = pt_expand(m->opt.label, m->user.name, m->user.home, label, sizeof(label));
     if (rc != PT_OK)
         return rc;
-    rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));
+    rc = pt_device_secret_b32(&s->e.dev[0], s->b32, sizeof(s->b32));
     if (rc == PT_OK)
         rc = pt_base32_group(s->b32, s->grouped, sizeof(s->grouped));
     if (rc != PT_OK)
         return rc;
-    s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.alg, s->e.digits, s->e.period);
+    s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.dev[0].alg, s->e.dev[0].digits,
+                            s->e.dev[0].period);
     if (s->uri == NULL)
         return PT_ERR_NOMEM;
     /* Without a QR code (libqrencode not loadable, already logged) the link and the key still
@@ -118,8 +119,8 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, pt_answer_result 
         snprintf(s->text[0], sizeof(s->text[0]), "Or type this key into the app by hand: %s",
                  s->grouped);
         snprintf(s->text[1], sizeof(s->text[1]),
-                 "(time-based, %s, %u digits, every %u seconds)", pt_alg_uri_name(s->e.alg),
-                 s->e.digits, s->e.period);
+                 "(time-based, %s, %u digits, every %u seconds)",
+                 pt_alg_uri_name(s->e.dev[0].alg), s->e.dev[0].digits, s->e.dev[0].period);
         s->lines[n++] = s->text[0];
         s->lines[n++] = s->text[1];
         s->lines[n++] = "Then type the code the app shows, to confirm.";
@@ -152,7 +153,7 @@ static int confirm_code(ptm_ctx *m, enrol_session *s)
         if (out.result == PT_ANSWER_TOTP_OK) {
             /* Recorded in the state already; in the file too, like pam-totp does, so the code
              * stays used even if the state is lost. */
-            s->e.confirmed_step = out.step;
+            s->e.dev[0].confirmed_step = out.step;
             return PAM_SUCCESS;
         }
         last = out.result;
@@ -213,8 +214,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     rc = show_backup_codes(m, s);
     if (rc != PAM_SUCCESS)
         return rc;
-    s->e.status = PT_ENROL_ACTIVE;
-    s->e.expires = 0;
+    pt_enrolment_activate(&s->e);
     int prc = pt_enrolment_store(&m->opt, &m->user, &s->e);
     if (prc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
@@ -224,7 +224,8 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     }
     char nc[16];
     snprintf(nc, sizeof(nc), "%u", s->ncodes);
-    PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc, NULL);
+    PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc,
+              "device", s->e.dev[0].name, NULL);
     ptm_info(m, "Multi-factor authentication is set up. From now on, log in with a code from "
                 "the app.");
     return PAM_SUCCESS;

@@ -29,6 +29,11 @@ static void same_state(const pt_state *a, const pt_state *b)
     FUZZ_ASSERT(memcmp(a->failures, b->failures, a->nfailures * sizeof a->failures[0]) == 0);
     FUZZ_ASSERT(a->lock_until == b->lock_until);
     FUZZ_ASSERT(a->first_required == b->first_required);
+    FUZZ_ASSERT(a->ndevices == b->ndevices && a->ndevices <= PT_DEVICES_MAX);
+    for (unsigned i = 0; i < a->ndevices; i++) {
+        FUZZ_ASSERT(strcmp(a->last_used[i].id, b->last_used[i].id) == 0);
+        FUZZ_ASSERT(a->last_used[i].t == b->last_used[i].t);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
