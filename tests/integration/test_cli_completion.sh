@@ -15,15 +15,16 @@ complete_words() {
 }
 
 expect_eq "commands" "$(complete_words pam-totp '')" \
-    "--config --help --version backup-codes disable enrol list reset status unlock "
+    "--config --help --version backup-codes devices disable enrol list remove-device reset status unlock "
 expect_eq "a prefix" "$(complete_words pam-totp ba)" "backup-codes "
 expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unlock "
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
 expect_eq "--qr= values" "$(complete_words pam-totp enrol --qr=a)" "ansi "
 expect_eq "user names for reset" "$(complete_words pam-totp reset roo)" "root "
 expect_eq "user names for --user" "$(complete_words pam-totp status --user roo)" "root "
+expect_eq "a prefix of remove-device" "$(complete_words pam-totp rem)" "remove-device "
 
-for cmd in enrol status disable backup-codes reset unlock list; do
+for cmd in enrol status devices remove-device disable backup-codes reset unlock list; do
     offered=$(complete_words pam-totp "$cmd" --)
     documented=$("$PT_CLI" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     missing=""
