@@ -75,6 +75,11 @@ int64_t cli_now(void);
 
 /* Loads the user's enrolment. Returns PT_OK, PT_ERR_NOENT, or the core's error. */
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
+/* Stores e, a changed copy of what cli_load_enrolment loaded, unless the file was replaced
+ * since (then nothing is written and the user is told to run the command again: a change made
+ * meanwhile, such as a removed device, is never undone). Returns an exit status; says what went
+ * wrong. */
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, const pt_enrolment *e);
 
 /* Checks the user's current code (or backup code when allow_backup) before a change to their own
  * MFA. Root needs none unless code is given. Non-root: stateless check against the state read

@@ -173,3 +173,20 @@ int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
     memset(e, 0, sizeof(*e));
     return pt_enrolment_load(&c->opt, u, e);
 }
+
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, const pt_enrolment *e)
+{
+    /* A code asked on the terminal can take minutes: a device removed meanwhile (by root, or
+     * another pam-totp) must not come back with this write. */
+    if (pt_enrolment_changed(&c->opt, u, e) != 0) {
+        cli_err("the enrolment of %s changed while this command ran; nothing was saved: run "
+                "the command again", u->name);
+        return CLI_REFUSED;
+    }
+    int rc = pt_enrolment_store(&c->opt, u, e);
+    if (rc != PT_OK) {
+        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
+        return cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
+    }
+    return CLI_OK;
+}

@@ -110,7 +110,9 @@ static int load_op(int dirfd, const char *name, const char *path, uid_t owner, v
     int rc = pt_file_open_checked(dirfd, name, path, &r, &fd);
     if (rc != PT_OK)
         return rc;
-    if (fstat(fd, &sb) != 0) {
+    /* The same call as changed_op's, so both see the same times (a preloaded library such as
+     * libfaketime may rewrite the times of one and not the other). */
+    if (fstatat(fd, "", &sb, AT_EMPTY_PATH) != 0) {
         pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return PT_ERR_IO;
