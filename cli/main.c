@@ -96,6 +96,7 @@ int main(int argc, char **argv)
             snprintf(prog, sizeof(prog), "pam-totp %s", commands[i].name);
             sub_argv[0] = prog;
             int rc = commands[i].fn(&c, sub_argc, sub_argv);
+            pt_store_close(c.store);
             fflush(stdout);
             if (ferror(stdout)) {
                 fprintf(stderr, "pam-totp: could not write the output\n");

@@ -11,6 +11,7 @@
 #include "enrolment.h"
 #include "policy.h"
 #include "state.h"
+#include "store.h"
 #include "user.h"
 #include "verify.h"
 
@@ -28,6 +29,7 @@ typedef struct {
     pt_enrolment enrol;
     bool enrolled;            /* an ACTIVE enrolment was loaded */
     pt_state state;           /* as read without the lock: for the decision only */
+    pt_store *store;          /* where enrolment and state live (store.h); NULL until opened */
 } ptm_ctx;
 
 /* logsink.c: route the core's diagnostics and audit lines to pam_syslog. */
