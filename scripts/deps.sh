@@ -1,8 +1,9 @@
 # Sourced by demo.sh, test.sh and bench.sh: install whatever Debian packages are missing.
-PT_BUILD_DEPS="cmake make gcc pkg-config libpam0g-dev libgcrypt20-dev libqrencode-dev libargon2-dev"
+PT_BUILD_DEPS="cmake make gcc pkg-config libpam0g-dev libgcrypt20-dev libqrencode-dev libargon2-dev
+  libldap-dev"
 PT_TEST_DEPS="libcmocka-dev oathtool faketime openssh-server openssh-client zbar-tools qrencode
   libpam-wrapper pamtester mandoc clang libclang-rt-14-dev valgrind netpbm passwd procps util-linux
-  jq iproute2 coreutils python3"
+  jq iproute2 coreutils python3 slapd ldap-utils openssl"
 PT_BENCH_DEPS="libpam-google-authenticator"
 
 pt_install_deps() {
