@@ -11,6 +11,7 @@
 #include "log.h"
 #include "policy.h"
 #include "state.h"
+#include "store.h"
 #include "user.h"
 
 /* Exit statuses (DESIGN section 6). */
@@ -32,6 +33,7 @@ typedef struct {
     bool quiet;              /* cli_view_user: no messages (list, system accounts) */
     pt_group_policy gp;      /* the configured groups as gids, resolved on first use */
     bool gp_loaded;
+    pt_store *store;         /* opened by cli_load_config; closed by main */
 } cli_ctx;
 
 /* A subcommand: argv[0] is its name; returns an exit status. */
@@ -55,7 +57,9 @@ void cli_log_sink(void *ctx, pt_log_kind kind, int priority, const char *msg);
 
 #define CLI_PAM_DIR "/etc/pam.d"
 /* Reads the configuration (defaults, then the file; a missing default file is fine), or with
- * --service the options that service's pam_totp.so line gives the module. */
+ * --service the options that service's pam_totp.so line gives the module, and opens the store
+ * it names. With store = ldap only root may go on (the directory is reached with a root-only
+ * password): anyone else is told where self-service is. */
 int cli_load_config(cli_ctx *c);
 /* Resolves the target user: name (from --user) or, when NULL, the invoking user. Anyone but root
  * may only name themselves. Fills u (free with pt_user_free); returns an exit status. */
@@ -91,8 +95,10 @@ void cli_audit(int priority, const char *event, const pt_user *u, bool admin, co
 /* The current time (a function so every subcommand takes it the same way). */
 int64_t cli_now(void);
 
-/* Loads the user's enrolment. Returns PT_OK, PT_ERR_NOENT, or the core's error. */
+/* Loads the user's enrolment with its secret (opened when sealed). Returns PT_OK, PT_ERR_NOENT,
+ * or the core's error. cli_load_enrolment_meta: without opening a sealed secret (status, list). */
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
+int cli_load_enrolment_meta(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 
 /* Checks the user's current code (or backup code when allow_backup) before a change to their own
  * MFA. code: a --code argument (see cli_code_arg), or NULL to ask on the terminal. Root needs none

@@ -29,7 +29,7 @@ static int regenerate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
         cli_err("cannot generate backup codes");
         return CLI_SYSERR;
     }
-    int rc = pt_enrolment_store(&c->opt, u, e);
+    int rc = pt_store_enrolment_store(c->store, u, e);
     if (rc != PT_OK) {
         cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
         st = CLI_SYSERR;

@@ -61,7 +61,7 @@ int cmd_disable(cli_ctx *c, int argc, char **argv)
         if (e.status == PT_ENROL_ACTIVE)
             st = cli_confirm_code(c, &u, &e, code, true, "disable");
         if (st == CLI_OK) {
-            rc = pt_enrolment_remove(&c->opt, &u);
+            rc = pt_store_enrolment_remove(c->store, &u);
             if (rc != PT_OK && rc != PT_ERR_NOENT) {
                 cli_err("cannot remove the enrolment of %s: %s", u.name, pt_strerror(rc));
                 st = CLI_SYSERR;

@@ -141,7 +141,7 @@ static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
     }
     e->status = PT_ENROL_ACTIVE;
     e->expires = 0;
-    int rc = pt_enrolment_store(&c->opt, u, e);
+    int rc = pt_store_enrolment_store(c->store, u, e);
     if (rc != PT_OK) {
         cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
         st = cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
@@ -263,7 +263,7 @@ static int enrol_begin(cli_ctx *c, const pt_user *u, const enrol_args *a)
         cli_err("cannot create a new secret");
         return CLI_SYSERR;
     }
-    int rc = pt_enrolment_store(&c->opt, u, &e);
+    int rc = pt_store_enrolment_store(c->store, u, &e);
     if (rc != PT_OK) {
         pt_enrolment_wipe(&e);
         cli_err("cannot save the pending enrolment of %s: %s", u->name, pt_strerror(rc));

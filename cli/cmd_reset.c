@@ -20,12 +20,12 @@ static void help(void)
 
 static int do_reset(cli_ctx *c, const pt_user *u)
 {
-    int rc_e = pt_enrolment_remove(&c->opt, u);
+    int rc_e = pt_store_enrolment_remove(c->store, u);
     if (rc_e != PT_OK && rc_e != PT_ERR_NOENT) {
         cli_err("cannot remove the enrolment of %s: %s", u->name, pt_strerror(rc_e));
         return CLI_SYSERR;
     }
-    int rc_s = pt_state_remove(&c->opt, u);
+    int rc_s = pt_store_state_remove(c->store, u);
     if (rc_s != PT_OK && rc_s != PT_ERR_NOENT) {
         cli_err("removed the enrolment, but not the runtime state of %s: %s", u->name,
                 pt_strerror(rc_s));

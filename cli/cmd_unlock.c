@@ -15,6 +15,17 @@ static void help(void)
            "  --config PATH, --help\n");
 }
 
+/* Under the store's update: the lock and the failures as they are now. */
+static int clear_lock(void *ctx, pt_state *s, bool *write)
+{
+    bool *was_locked = ctx;
+    *was_locked = pt_state_lock_left(s, cli_now()) != 0;
+    pt_state_clear_failures(s);
+    s->lock_until = 0;
+    *write = true;
+    return PT_OK;
+}
+
 int cmd_unlock(cli_ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -41,19 +52,9 @@ int cmd_unlock(cli_ctx *c, int argc, char **argv)
     if ((st = cli_target_user(c, name, &u)) != CLI_OK)
         return st;
 
-    pt_state_handle h;
     pt_state s;
-    int rc = pt_state_open_locked(&c->opt, &u, &h, &s);
-    if (rc != PT_OK) {
-        cli_err("cannot open the runtime state of %s: %s", u.name, pt_strerror(rc));
-        pt_user_free(&u);
-        return CLI_SYSERR;
-    }
-    bool was_locked = pt_state_lock_left(&s, cli_now()) != 0;
-    pt_state_clear_failures(&s);
-    s.lock_until = 0;
-    rc = pt_state_commit(&h, &s);
-    pt_state_close(&h);
+    bool was_locked = false;
+    int rc = pt_store_state_update(c->store, &u, clear_lock, &was_locked, &s);
     if (rc != PT_OK) {
         cli_err("cannot write the runtime state of %s: %s", u.name, pt_strerror(rc));
         st = CLI_SYSERR;

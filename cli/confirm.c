@@ -35,50 +35,71 @@ void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t sk
     }
 }
 
+/* One check under the store's update (possibly repeated: see pt_state_fn). */
+typedef struct {
+    const cli_ctx *c;
+    const pt_enrolment *e;
+    const char *answer;
+    bool allow_backup;
+    int64_t now;
+    bool opened;              /* the state was read: a failure after is the check's or the write's */
+    bool check_failed;        /* pt_verify_answer itself failed */
+    bool locked;
+    pt_verify_outcome out;
+} root_check;
+
+static int check_as_root(void *ctx, pt_state *st, bool *write)
+{
+    root_check *r = ctx;
+    r->opened = true;
+    r->check_failed = false;
+    memset(&r->out, 0, sizeof r->out);
+    r->locked = pt_state_lock_left(st, r->now) != 0;
+    if (r->locked)
+        return PT_OK;
+    int rc = pt_verify_answer(&r->c->opt, r->e, st, r->answer, r->now, &r->out);
+    if (rc != PT_OK) {
+        r->check_failed = true;
+        return rc;
+    }
+    /* A backup code not accepted here stays unspent: nothing is written. */
+    *write = !(r->out.result == PT_ANSWER_BACKUP_OK && !r->allow_backup);
+    return PT_OK;
+}
+
 static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *answer,
                            bool allow_backup, int64_t now)
 {
-    pt_state_handle h;
     pt_state st;
-    pt_verify_outcome out;
-    int rc = pt_state_open_locked(&c->opt, u, &h, &st);
+    root_check r = { .c = c, .e = e, .answer = answer, .allow_backup = allow_backup, .now = now };
+    int rc = pt_store_state_update(c->store, u, check_as_root, &r, &st);
     if (rc != PT_OK) {
-        cli_err("cannot open the runtime state of %s: %s", u->name, pt_strerror(rc));
+        if (!r.opened)
+            cli_err("cannot open the runtime state of %s: %s", u->name, pt_strerror(rc));
+        else if (r.check_failed)
+            cli_err("could not check the code: %s", pt_strerror(rc));
+        else
+            cli_err("could not record the code as used: %s", pt_strerror(rc));
         return CLI_SYSERR;
     }
-    if (pt_state_lock_left(&st, now) != 0) {
-        pt_state_close(&h);
+    if (r.locked) {
         cli_err("%s is locked after too many wrong codes: `pam-totp unlock %s` first", u->name,
                 u->name);
         return CLI_REFUSED;
     }
-    rc = pt_verify_answer(&c->opt, e, &st, answer, now, &out);
-    if (rc != PT_OK) {
-        pt_state_close(&h);
-        cli_err("could not check the code: %s", pt_strerror(rc));
-        return CLI_SYSERR;
-    }
-    if (out.result == PT_ANSWER_BACKUP_OK && !allow_backup) {
-        /* Not accepted here: leave the code unspent (nothing is committed). */
-        pt_state_close(&h);
+    if (r.out.result == PT_ANSWER_BACKUP_OK && !allow_backup) {
+        /* Not accepted here: the code stays unspent (nothing was written). */
         cli_err("a backup code is not accepted here: give the current code from the app");
         return CLI_REFUSED;
     }
-    bool ok = out.result == PT_ANSWER_TOTP_OK || out.result == PT_ANSWER_BACKUP_OK;
-    rc = pt_state_commit(&h, &st);
-    pt_state_close(&h);
-    if (rc != PT_OK) {
-        cli_err("could not record the code as used: %s", pt_strerror(rc));
-        return CLI_SYSERR;
-    }
-    if (!ok) {
-        if (out.result == PT_ANSWER_REPLAY)
+    if (r.out.result != PT_ANSWER_TOTP_OK && r.out.result != PT_ANSWER_BACKUP_OK) {
+        if (r.out.result == PT_ANSWER_REPLAY)
             cli_err("code not accepted: it was already used; wait for the next code");
-        else if (out.result == PT_ANSWER_BACKUP_USED)
+        else if (r.out.result == PT_ANSWER_BACKUP_USED)
             cli_err("code not accepted: that backup code was already used");
         else
-            cli_report_refused(e, out.typed_digits,
-                               out.result == PT_ANSWER_CLOCK_SKEW ? out.skew : 0);
+            cli_report_refused(e, r.out.typed_digits,
+                               r.out.result == PT_ANSWER_CLOCK_SKEW ? r.out.skew : 0);
         return CLI_REFUSED;
     }
     return CLI_OK;
@@ -91,7 +112,7 @@ static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, in
     if (step < 0 || step <= e->command_step)
         return CLI_OK;
     e->command_step = step;
-    int rc = pt_enrolment_store(&c->opt, u, e);
+    int rc = pt_store_enrolment_store(c->store, u, e);
     if (rc != PT_OK) {
         cli_err("cannot record the code as used in the enrolment of %s (%s): nothing was changed",
                 u->name, pt_strerror(rc));
@@ -106,7 +127,7 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
     pt_state st;
     const char *method = NULL;
     int64_t step = -1;
-    int rc = pt_state_read(&c->opt, u, &st);
+    int rc = pt_store_state_read(c->store, u, &st);
     if (rc != PT_OK) {
         cli_err("cannot read your runtime state: %s", pt_strerror(rc));
         return CLI_SYSERR;

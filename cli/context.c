@@ -128,6 +128,18 @@ int cli_load_config(cli_ctx *c)
         cli_err("cannot use the configuration %s: fix the file (see pam_totp.conf(5))", path);
         return CLI_SYSERR;
     }
+    if (c->opt.store == PT_STORE_LDAP && !c->root) {
+        cli_err("MFA on this system is kept in a directory that only administrators reach: you "
+                "set it up at your next login (when it asks), or an administrator does it for you "
+                "(`pam-totp %s --user NAME` as root)", c->verb ? c->verb : "enrol");
+        return CLI_REFUSED;
+    }
+    rc = pt_store_open(&c->opt, &c->store);
+    if (rc != PT_OK) {
+        cli_err("cannot use store = %s (%s, see above)",
+                c->opt.store == PT_STORE_LDAP ? "ldap" : "files", pt_strerror(rc));
+        return CLI_SYSERR;
+    }
     c->config_loaded = true;
     return CLI_OK;
 }
@@ -216,8 +228,12 @@ void cli_audit(int priority, const char *event, const pt_user *u, bool admin, co
 
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
 {
-    memset(e, 0, sizeof(*e));
-    return pt_enrolment_load(&c->opt, u, e);
+    return pt_store_enrolment_load(c->store, u, e, PT_LOAD_SECRET);
+}
+
+int cli_load_enrolment_meta(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
+{
+    return pt_store_enrolment_load(c->store, u, e, 0);
 }
 
 const char *cli_enrol_hint(const cli_ctx *c, const pt_user *u, char *out, size_t outsz)

@@ -104,6 +104,7 @@ int main(int argc, char **argv)
             sub_argv[0] = prog;
             int rc = commands[i].fn(&c, sub_argc, sub_argv);
             pt_group_policy_free(&c.gp); /* resolved by status and list (cli/view.c) */
+            pt_store_close(c.store);
             fflush(stdout);
             if (ferror(stdout)) {
                 fprintf(stderr, "pam-totp: could not write the output\n");

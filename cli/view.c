@@ -35,7 +35,7 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
     if (pst != CLI_OK)
         return pst;
 
-    int rc = cli_load_enrolment(c, u, &e);
+    int rc = cli_load_enrolment_meta(c, u, &e);
     if (rc == PT_OK && e.status == PT_ENROL_ACTIVE) {
         v->enrolled = true;
         v->since = e.created;
@@ -51,7 +51,7 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
         return CLI_SYSERR;
     }
 
-    rc = pt_state_read(&c->opt, u, &st);
+    rc = pt_store_state_read(c->store, u, &st);
     if (rc != PT_OK) {
         pt_enrolment_wipe(&e);
         if (!c->quiet)

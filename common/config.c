@@ -27,7 +27,11 @@ typedef enum {
     K_EFILE, /* enrolment_file template */
     K_DIR,   /* absolute directory, no % sequences */
     K_CONFIG, /* absolute path of the config file */
-    K_CIDRS   /* CIDR prefixes separated by whitespace or commas */
+    K_CIDRS,  /* CIDR prefixes separated by whitespace or commas */
+    K_FILE,   /* absolute path of a file, no % sequences, no '..'; empty = unset */
+    K_STORE,  /* files | ldap */
+    K_URIS,   /* ldap:// or ldaps:// URIs separated by blanks */
+    K_DN      /* an LDAP distinguished name (text; the server checks its syntax) */
 } key_kind;
 
 typedef struct {
@@ -65,6 +69,14 @@ static const key_def keys[] = {
     {"pending_ttl", K_UINT, F(pending_ttl), 60, 86400, false},
     {"trusted_networks", K_CIDRS, F(trusted_networks), 0, 0, false},
     {"remember_host", K_UINT, F(remember_host), 0, PT_REMEMBER_MAX, false},
+    {"secret_key_file", K_FILE, F(secret_key_file), 0, 0, false},
+    {"store", K_STORE, F(store), 0, 0, false},
+    {"ldap_uri", K_URIS, F(ldap_uri), 0, 0, false},
+    {"ldap_base", K_DN, F(ldap_base), 0, 0, false},
+    {"ldap_binddn", K_DN, F(ldap_binddn), 0, 0, false},
+    {"ldap_bindpw_file", K_FILE, F(ldap_bindpw_file), 0, 0, false},
+    {"ldap_tls_cacert", K_FILE, F(ldap_tls_cacert), 0, 0, false},
+    {"ldap_timeout", K_UINT, F(ldap_timeout), 1, 300, false},
     {"debug", K_BOOL, F(debug), 0, 0, true},
     {"silent", K_BOOL, F(silent), 0, 0, true},
     {"use_first_pass", K_BOOL, F(use_first_pass), 0, 0, true},
@@ -103,6 +115,8 @@ void pt_options_defaults(pt_options *o)
     snprintf(o->enrolment_file, sizeof o->enrolment_file, "%s", PT_HOME_ENROLMENT_FILE);
     snprintf(o->state_dir, sizeof o->state_dir, "%s", "/var/lib/pam_totp");
     o->pending_ttl = 600;
+    o->store = PT_STORE_FILES;
+    o->ldap_timeout = 5;
     snprintf(o->config_path, sizeof o->config_path, "%s", PT_DEFAULT_CONFIG);
 }
 
@@ -226,6 +240,39 @@ static const char *check_no_colon(const char *v)
     return NULL;
 }
 
+static const char *check_file(const char *v)
+{
+    if (v[0] == '\0')
+        return NULL; /* unset */
+    if (v[0] != '/' || strchr(v, '%'))
+        return "must be an absolute path without % sequences";
+    if (has_dotdot(v))
+        return "must not contain a '..' component";
+    if (v[strlen(v) - 1] == '/')
+        return "must name a file, not end with '/'";
+    return NULL;
+}
+
+/* Each blank-separated word starts with ldap:// or ldaps:// (ldapi:// needs no network and no
+ * TLS, but neither does it reach another host: it is not offered). */
+static const char *check_uris(const char *v)
+{
+    const char *p = v;
+    bool any = false;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        if (strncmp(p, "ldap://", 7) != 0 && strncmp(p, "ldaps://", 8) != 0)
+            return "each URI must start with ldap:// or ldaps://";
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        any = true;
+    }
+    return any ? NULL : "must list at least one ldap:// or ldaps:// URI";
+}
+
 static const char *check_dir(const char *v)
 {
     if (v[0] != '/' || strchr(v, '%'))
@@ -282,6 +329,14 @@ static const char *apply(pt_options *o, const key_def *def, const char *v, char 
             return "must be sha1, sha256 or sha512";
         o->algorithm = alg;
         return NULL;
+    case K_STORE:
+        if (strcmp(v, "files") == 0)
+            o->store = PT_STORE_FILES;
+        else if (strcmp(v, "ldap") == 0)
+            o->store = PT_STORE_LDAP;
+        else
+            return "must be files or ldap";
+        return NULL;
     default:
         break;
     }
@@ -317,6 +372,16 @@ static const char *apply(pt_options *o, const key_def *def, const char *v, char 
     case K_CONFIG:
         if (v[0] != '/')
             why = "must be an absolute path";
+        break;
+    case K_FILE:
+        why = check_file(v);
+        break;
+    case K_URIS:
+        why = check_uris(v);
+        break;
+    case K_DN:
+        if (v[0] == '\0' || strchr(v, '=') == NULL)
+            why = "must be a distinguished name such as ou=pam_totp,dc=example,dc=org";
         break;
     default:
         break;

@@ -14,6 +14,8 @@ typedef enum {
     PT_MFA_REQUIRED = 3,
 } pt_mfa_mode;
 
+typedef enum { PT_STORE_FILES = 0, PT_STORE_LDAP = 1 } pt_store_kind;
+
 #define PT_LIST_MAX 1024   /* a whitespace- or comma-separated list of names */
 #define PT_TEXT_MAX 256    /* issuer, label */
 #define PT_CONFIG_MAX_SIZE (64 * 1024)
@@ -44,6 +46,14 @@ typedef struct pt_options {
     unsigned pending_ttl;             /* seconds, 60..86400 */
     char trusted_networks[PT_LIST_MAX]; /* CIDR prefixes, checked by pt_cidr_list_check */
     unsigned remember_host;           /* seconds, 0 (off)..PT_REMEMBER_MAX */
+    char secret_key_file[PATH_MAX];   /* empty: secrets stored as they are (seal.h) */
+    pt_store_kind store;              /* files (default) or ldap */
+    char ldap_uri[PT_LIST_MAX];       /* ldap:// or ldaps:// URIs, whitespace-separated */
+    char ldap_base[PT_LIST_MAX];      /* the DN under which each user has one entry */
+    char ldap_binddn[PT_LIST_MAX];    /* the service identity */
+    char ldap_bindpw_file[PATH_MAX];  /* root-only file holding its password */
+    char ldap_tls_cacert[PATH_MAX];   /* CA certificate(s) the server's is verified against */
+    unsigned ldap_timeout;            /* seconds, 1..300: connect and every operation */
 
     /* Module arguments only (not accepted in the file). */
     bool debug, silent, use_first_pass, try_first_pass, forward_pass;

@@ -80,6 +80,15 @@ static bool parse_kdf(const char *s, size_t n, pt_kdf_params *k)
 
 static int parse_secret(const pt_kv *kv, const char *path, pt_enrolment *e)
 {
+    if (pt_seal_is_sealed(kv->val, kv->vallen)) {
+        if (pt_seal_parse(kv->val, kv->vallen, e->sealed, sizeof e->sealed, &e->sealed_len) !=
+            PT_OK)
+            return pt_kv_error(path, kv->line, "sealed secret must be \"%s\" and %d to %d hex "
+                               "digits", PT_SEAL_PREFIX,
+                               2 * (PT_SEAL_NONCE_LEN + SECRET_MIN + PT_SEAL_TAG_LEN),
+                               2 * PT_SEALED_MAX);
+        return PT_OK;
+    }
     char b32[LINE_MAX_ENROL + 1];
     memcpy(b32, kv->val, kv->vallen);
     b32[kv->vallen] = '\0';
@@ -265,7 +274,7 @@ int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolm
 }
 
 
-static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_t cap,
+static bool format_body(const pt_enrolment *e, const char *secret, char *buf, size_t cap,
                         size_t *pos)
 {
     char salt[2 * PT_BACKUP_SALT_LEN + 1];
@@ -278,7 +287,7 @@ static bool format_body(const pt_enrolment *e, const char *b32, char *buf, size_
                   "confirmed_step = %lld\n",
                   PT_ENROL_VERSION, e->id,
                   e->status == PT_ENROL_ACTIVE ? "active" : "pending", (long long)e->created,
-                  (long long)e->expires, pt_alg_name(e->alg), e->digits, e->period, b32,
+                  (long long)e->expires, pt_alg_name(e->alg), e->digits, e->period, secret,
                   e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p, salt,
                   (long long)e->confirmed_step);
     /* Only when set, so a file no command has touched reads as before (and in older releases). */
@@ -296,11 +305,14 @@ int pt_enrolment_format(const pt_enrolment *e, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    if (e->secret_len == 0 || e->secret_len > PT_SECRET_MAX || e->backup.count > PT_BACKUP_MAX ||
+    if ((e->secret_len == 0 && e->sealed_len == 0) || e->secret_len > PT_SECRET_MAX ||
+        e->sealed_len > PT_SEALED_MAX || e->backup.count > PT_BACKUP_MAX ||
         (e->digits != 6 && e->digits != 8))
         return PT_ERR_INVAL;
-    char b32[2 * PT_SECRET_MAX];
-    int rc = pt_base32_encode(e->secret, e->secret_len, b32, sizeof b32);
+    /* The sealed form when there is one: the plain secret then never reaches the store. */
+    char b32[sizeof PT_SEAL_PREFIX + 2 * PT_SEALED_MAX];
+    int rc = e->sealed_len > 0 ? pt_seal_format(e->sealed, e->sealed_len, b32, sizeof b32)
+                               : pt_base32_encode(e->secret, e->secret_len, b32, sizeof b32);
     if (rc != PT_OK)
         return rc;
     size_t cap = 1024 + (size_t)e->backup.count * (2 * PT_BACKUP_HASH_LEN + 16);

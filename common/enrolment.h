@@ -9,7 +9,7 @@
  *   algorithm = sha1 | sha256 | sha512
  *   digits = 6 | 8
  *   period = seconds
- *   secret = BASE32
+ *   secret = BASE32 | sealed:v1:HEX   (sealed with secret_key_file: seal.h)
  *   backup_kdf = argon2id m=19456 t=2 p=1
  *   backup_salt = 32 hex digits
  *   confirmed_step = N | -1     the TOTP step of the code that activated it: never accepted at
@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "backup.h"
 #include "config.h"
+#include "seal.h"
 #include "totp.h"
 #include "user.h"
 
@@ -49,7 +50,9 @@ typedef struct {
     unsigned digits;
     unsigned period;
     uint8_t secret[PT_SECRET_MAX];
-    size_t secret_len;
+    size_t secret_len;        /* 0 while only the sealed form is known */
+    uint8_t sealed[PT_SEALED_MAX]; /* the secret sealed for (user, id); written instead of it */
+    size_t sealed_len;        /* 0: the secret is stored as base32 */
     pt_backup_set backup;     /* count 0 while pending */
 } pt_enrolment;
 
@@ -68,6 +71,16 @@ int pt_enrolment_new_id(char id[PT_ID_HEX + 1]);
 
 /* The secret as base32 (for the URI and manual entry). */
 int pt_enrolment_secret_b32(const pt_enrolment *e, char *out, size_t outsz);
+
+/* Sealing (secret_key_file, seal.h). pt_enrolment_seal: when secret_key_file is set, seals
+ * e->secret for u and e->id into e->sealed (what format then writes); when it is not, clears any
+ * sealed form. pt_enrolment_unseal: a sealed secret is opened into e->secret; when
+ * secret_key_file is set the key must load even for a secret stored unsealed (written before
+ * the key existed), so a missing or unsafe key always fails closed. Both PT_OK or the failure,
+ * reported naming the user and what to do; unseal never returns PT_ERR_NOENT (a missing key is
+ * PT_ERR_CRYPTO), which callers take for "not enrolled". */
+int pt_enrolment_seal(const pt_options *o, const pt_user *u, pt_enrolment *e);
+int pt_enrolment_unseal(const pt_options *o, const pt_user *u, pt_enrolment *e);
 
 /* Where a user's enrolment file lives (enrolment_file expanded). */
 int pt_enrolment_path(const pt_options *o, const pt_user *u, char *out, size_t outsz);

@@ -296,7 +296,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
         return rc;
     s->e.status = PT_ENROL_ACTIVE;
     s->e.expires = 0;
-    int prc = pt_enrolment_store(&m->opt, &m->user, &s->e);
+    int prc = pt_store_enrolment_store(m->store, &m->user, &s->e);
     if (prc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
                    m->lname, pt_strerror(prc));

@@ -12,6 +12,7 @@
 #include "enrolment.h"
 #include "policy.h"
 #include "state.h"
+#include "store.h"
 #include "user.h"
 #include "verify.h"
 
@@ -33,6 +34,7 @@ typedef struct {
     pt_group_policy gp;       /* admin/require/exempt groups as gids (when the policy names any) */
     bool handoff;             /* the forward_pass line ran for this user before the password step */
     char *handed_code;        /* the code it split off the password (NULL: none; the line asks) */
+    pt_store *store;          /* where enrolment and state live (store.h); NULL until opened */
 } ptm_ctx;
 
 /* The prompt of the forward_pass line: the same for every account. */

@@ -25,19 +25,35 @@
 
 #define PTM_EXPORT __attribute__((visibility("default")))
 
+/* Applied to the state as the store last read it: a concurrent login may have recorded it
+ * already. */
+static int set_first_required(void *ctx, pt_state *st, bool *write)
+{
+    const int64_t *now = ctx;
+    if (st->first_required == 0) {
+        st->first_required = pt_state_time(*now); /* 0 means never */
+        *write = true;
+    }
+    return PT_OK;
+}
+
 int ptm_record_first_required(ptm_ctx *m, int64_t now)
 {
-    pt_state_handle h;
-    int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
-    if (rc != PT_OK)
-        return rc;
-    /* Re-read under the lock: a concurrent login may have recorded it already. */
-    if (m->state.first_required == 0) {
-        m->state.first_required = pt_state_time(now); /* 0 means never */
-        rc = pt_state_commit(&h, &m->state);
-    }
-    pt_state_close(&h);
-    return rc;
+    return pt_store_state_update(m->store, &m->user, set_first_required, &now, &m->state);
+}
+
+/* The store (files: nothing opened yet; ldap: a connection for this login). */
+static int open_store(ptm_ctx *m)
+{
+    int rc = pt_store_open(&m->opt, &m->store);
+    if (rc == PT_OK)
+        return PAM_SUCCESS;
+    pam_syslog(m->pamh, LOG_ERR, "store = %s cannot be used (%s, see above): failing closed",
+               m->opt.store == PT_STORE_LDAP ? "ldap" : "files", pt_strerror(rc));
+    if (m->opt.store == PT_STORE_LDAP)
+        ptm_error(m, "The multi-factor authentication directory cannot be reached. Try again "
+                     "later, or ask an administrator.");
+    return rc == PT_ERR_NOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
 }
 
 int ptm_lookup_user(ptm_ctx *m, bool quiet)
@@ -85,7 +101,7 @@ bool ptm_exempt(ptm_ctx *m, const char **why)
 /* A pending enrolment (pam-totp enrol --begin, not yet confirmed) counts as none. */
 static int load_enrolment(ptm_ctx *m)
 {
-    int rc = pt_enrolment_load(&m->opt, &m->user, &m->enrol);
+    int rc = pt_store_enrolment_load(m->store, &m->user, &m->enrol, PT_LOAD_SECRET);
     if (rc == PT_OK) {
         m->enrolled = m->enrol.status == PT_ENROL_ACTIVE;
         if (!m->enrolled)
@@ -239,7 +255,9 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         PTM_AUDIT(m, LOG_NOTICE, "exempt_skip", "reason", why, NULL);
         return PAM_IGNORE;
     }
-    rc = load_enrolment(m);
+    rc = open_store(m);
+    if (rc == PAM_SUCCESS)
+        rc = load_enrolment(m);
     if (rc != PAM_SUCCESS)
         return rc;
     rc = note_ignored_home_enrolment(m);
@@ -255,7 +273,7 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
     pt_decision d = pt_policy_decide(&m->opt, &in);
     /* Ignoring never depends on the runtime state, so it is only read when it matters. */
     if (d.kind != PT_DECIDE_IGNORE) {
-        rc = pt_state_read(&m->opt, &m->user, &m->state);
+        rc = pt_store_state_read(m->store, &m->user, &m->state);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s, see above): "
                        "failing closed", m->lname, pt_strerror(rc));
@@ -286,6 +304,7 @@ PTM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     pt_state_init(&m->state);
     ptm_log_attach(pamh);
     int rc = authenticate(m, argc, argv);
+    pt_store_close(m->store);
     pt_enrolment_wipe(&m->enrol);
     ptm_answer_free(&m->handed_code);
     pt_group_policy_free(&m->gp);

@@ -32,18 +32,18 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
               left, NULL);
 }
 
-/* Re-reads the enrolment once the state lock is held, when the state is bound to another
+/* Re-reads the enrolment once the state is being updated, when the state is bound to another
  * enrolment id than the copy loaded before the prompt: another login already used a newer
  * enrolment (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old
  * copy would bind the state back to the old id and forget the new set's used codes. What is read
- * under the lock is never older than what the previous lock holder used. When the ids agree the
- * copy is the one the state refers to (a file read saved on every login); a login already past
- * its prompt when the codes were regenerated may then still finish with the old set, which
- * binds nothing backwards. */
+ * then is never older than what the previous writer used. When the ids agree the copy is the
+ * one the state refers to (a read saved on every login); a login already past its prompt when
+ * the codes were regenerated may then still finish with the old set, which binds nothing
+ * backwards. */
 static int reload_enrolment(ptm_ctx *m)
 {
     pt_enrolment fresh;
-    int rc = pt_enrolment_load(&m->opt, &m->user, &fresh);
+    int rc = pt_store_enrolment_load(m->store, &m->user, &fresh, PT_LOAD_SECRET);
     if (rc == PT_OK && fresh.status == PT_ENROL_ACTIVE) {
         pt_enrolment_wipe(&m->enrol);
         m->enrol = fresh;
@@ -57,45 +57,67 @@ static int reload_enrolment(ptm_ctx *m)
     return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* One check of the answer against the state as the store hands it over (possibly more than
+ * once: see pt_state_fn). The outcome is kept in the context and reported only afterwards. */
+typedef struct {
+    ptm_ctx *m;
+    const pt_enrolment *e;
+    const char *answer;
+    pt_verify_outcome *out;
+    bool opened;       /* the store handed over a state: later failures are the check's */
+    int pam_rc;        /* PAM_SUCCESS, or the PAM error of a failed re-read */
+    int64_t lock_left; /* non-zero: found locked, nothing checked */
+} check_ctx;
+
+static int check_answer(void *ctx, pt_state *st, bool *write)
+{
+    check_ctx *c = ctx;
+    ptm_ctx *m = c->m;
+    c->opened = true;
+    c->pam_rc = PAM_SUCCESS;
+    c->lock_left = 0;
+    /* The login's own enrolment (not one being set up at login), bound to another id. */
+    if (c->e == &m->enrol && st->enrolment[0] != '\0' && strcmp(st->enrolment, m->enrol.id) != 0) {
+        c->pam_rc = reload_enrolment(m);
+        if (c->pam_rc != PAM_SUCCESS)
+            return PT_ERR_IO;
+    }
+    int64_t now = (int64_t)time(NULL);
+    c->lock_left = pt_state_lock_left(st, now);
+    if (c->lock_left != 0)
+        return PT_OK;
+    int rc = pt_verify_answer(&m->opt, c->e, st, c->answer, now, c->out);
+    if (rc != PT_OK)
+        return rc;
+    /* remember_host: a code login from a numeric address starts (or restarts) its period. Only
+     * the login's own active enrolment counts, not a code confirming an enrolment at login. */
+    if (m->opt.remember_host > 0 && c->e == &m->enrol &&
+        (c->out->result == PT_ANSWER_TOTP_OK || c->out->result == PT_ANSWER_BACKUP_OK))
+        pt_state_remember_host(st, m->rhost, now);
+    *write = true;
+    return PT_OK;
+}
+
 int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                      pt_verify_outcome *out, unsigned *nfailures)
 {
-    pt_state_handle h;
-    int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
-    if (rc != PT_OK) {
+    check_ctx c = { .m = m, .e = e, .answer = answer, .out = out, .pam_rc = PAM_SUCCESS };
+    int rc = pt_store_state_update(m->store, &m->user, check_answer, &c, &m->state);
+    if (c.pam_rc != PAM_SUCCESS)
+        return c.pam_rc;
+    if (rc != PT_OK && !c.opened) {
         pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s): failing closed",
                    m->lname, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
-    /* The login's own enrolment (not one being set up at login), bound to another id. */
-    if (e == &m->enrol && m->state.enrolment[0] != '\0' &&
-        strcmp(m->state.enrolment, m->enrol.id) != 0) {
-        rc = reload_enrolment(m);
-        if (rc != PAM_SUCCESS) {
-            pt_state_close(&h);
-            return rc;
-        }
-    }
-    int64_t now = (int64_t)time(NULL);
-    int64_t left = pt_state_lock_left(&m->state, now);
-    if (left != 0) {
-        pt_state_close(&h);
-        ptm_report_locked(m, left, e->status == PT_ENROL_ACTIVE ? "verify" : "enrol");
-        return PAM_AUTH_ERR;
-    }
-    rc = pt_verify_answer(&m->opt, e, &m->state, answer, now, out);
-    /* remember_host: a code login from a numeric address starts (or restarts) its period. Only
-     * the login's own active enrolment counts, not a code confirming an enrolment at login. */
-    if (rc == PT_OK && m->opt.remember_host > 0 && e == &m->enrol &&
-        (out->result == PT_ANSWER_TOTP_OK || out->result == PT_ANSWER_BACKUP_OK))
-        pt_state_remember_host(&m->state, m->rhost, now);
-    if (rc == PT_OK)
-        rc = pt_state_commit(&h, &m->state);
-    pt_state_close(&h);
     if (rc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not check or record the answer of %s (%s): failing "
                    "closed", m->lname, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
+    }
+    if (c.lock_left != 0) {
+        ptm_report_locked(m, c.lock_left, e->status == PT_ENROL_ACTIVE ? "verify" : "enrol");
+        return PAM_AUTH_ERR;
     }
     *nfailures = m->state.nfailures;
     return PAM_SUCCESS;

@@ -25,6 +25,9 @@ static void same_enrolment(const pt_enrolment *a, const pt_enrolment *b)
     FUZZ_ASSERT(a->secret_len == b->secret_len);
     FUZZ_ASSERT(a->secret_len <= PT_SECRET_MAX);
     FUZZ_ASSERT(memcmp(a->secret, b->secret, a->secret_len) == 0);
+    FUZZ_ASSERT(a->sealed_len == b->sealed_len);
+    FUZZ_ASSERT(a->sealed_len <= PT_SEALED_MAX);
+    FUZZ_ASSERT(memcmp(a->sealed, b->sealed, a->sealed_len) == 0);
     FUZZ_ASSERT(a->backup.count == b->backup.count);
     FUZZ_ASSERT(a->backup.count <= PT_BACKUP_MAX);
     FUZZ_ASSERT(a->backup.kdf.m_kib == b->backup.kdf.m_kib);
@@ -51,7 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(e.digits == 6 || e.digits == 8);
         FUZZ_ASSERT(e.alg == PT_ALG_SHA1 || e.alg == PT_ALG_SHA256 || e.alg == PT_ALG_SHA512);
         FUZZ_ASSERT(e.status == PT_ENROL_PENDING || e.status == PT_ENROL_ACTIVE);
-        FUZZ_ASSERT(e.secret_len > 0 && e.secret_len <= PT_SECRET_MAX);
+        /* Either the secret or its sealed form (secret = sealed:v1:HEX), never both. */
+        FUZZ_ASSERT((e.secret_len > 0) != (e.sealed_len > 0));
+        FUZZ_ASSERT(e.secret_len <= PT_SECRET_MAX && e.sealed_len <= PT_SEALED_MAX);
         FUZZ_ASSERT(strlen(e.id) == PT_ID_HEX);
         char *out = NULL;
         size_t outlen = 0;

@@ -5,7 +5,8 @@
  *
  * MODULE-ARGUMENTs are read like the module's (config=PATH, enrolment_file=..., digits=8,
  * algorithm=sha256, backup_codes=N, ...). The enrolment is active with a fresh set of backup
- * codes, printed one per line on stdout, unless --pending. Exit 0 on success. */
+ * codes, printed one per line on stdout, unless --pending. It is stored through the store the
+ * options name (store = files or ldap), sealed when secret_key_file is set. Exit 0 on success. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include "config.h"
 #include "enrolment.h"
 #include "pt_error.h"
+#include "store.h"
 #include "user.h"
 
 int main(int argc, char **argv)
@@ -49,8 +51,12 @@ int main(int argc, char **argv)
         e.status = PT_ENROL_ACTIVE;
         e.expires = 0;
     }
+    pt_store *st = NULL;
     if (rc == PT_OK)
-        rc = pt_enrolment_store(&o, &u, &e);
+        rc = pt_store_open(&o, &st);
+    if (rc == PT_OK)
+        rc = pt_store_enrolment_store(st, &u, &e);
+    pt_store_close(st);
     if (rc != PT_OK) {
         fprintf(stderr, "%s: %s\n", argv[0], pt_strerror(rc));
         return 1;

@@ -1,0 +1,68 @@
+/* store = files: a thin wrapper over the enrolment file (enrolment_io.c) and the runtime state
+ * file (state_io.c); their behaviour, locking and checks are theirs. */
+#include <stdlib.h>
+
+#include "log.h"
+#include "pt_error.h"
+#include "store_impl.h"
+
+static int files_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
+{
+    return pt_enrolment_load(s->opt, u, e);
+}
+
+static int files_enrol_store(pt_store *s, const pt_user *u, const pt_enrolment *e)
+{
+    return pt_enrolment_store(s->opt, u, e);
+}
+
+static int files_enrol_remove(pt_store *s, const pt_user *u)
+{
+    return pt_enrolment_remove(s->opt, u);
+}
+
+static int files_state_read(pt_store *s, const pt_user *u, pt_state *st)
+{
+    return pt_state_read(s->opt, u, st);
+}
+
+/* Under the state file's lock: read, change, commit when asked, unlock. */
+static int files_state_update(pt_store *s, const pt_user *u, pt_state_fn fn, void *ctx,
+                              pt_state *st)
+{
+    pt_state_handle h;
+    int rc = pt_state_open_locked(s->opt, u, &h, st);
+    if (rc != PT_OK)
+        return rc;
+    bool write = false;
+    rc = fn(ctx, st, &write);
+    if (rc == PT_OK && write)
+        rc = pt_state_commit(&h, st);
+    pt_state_close(&h);
+    return rc;
+}
+
+static int files_state_remove(pt_store *s, const pt_user *u)
+{
+    return pt_state_remove(s->opt, u);
+}
+
+static int files_list(pt_store *s, pt_name_fn fn, void *ctx)
+{
+    (void)s;
+    (void)fn;
+    (void)ctx;
+    return PT_ERR_INVAL;
+}
+
+const pt_store_ops pt_store_files_ops = {
+    .name = "files",
+    .enrol_load = files_enrol_load,
+    .enrol_store = files_enrol_store,
+    .enrol_remove = files_enrol_remove,
+    .state_read = files_state_read,
+    .state_update = files_state_update,
+    .state_remove = files_state_remove,
+    .list = files_list,
+    .close = NULL,
+};
