@@ -105,21 +105,26 @@ slapd_kill() {
     rm -f "$dir/slapd.pid"
 }
 
+# Valid from a month before T0 (module_lib.sh's faked clock) for 800 days, so from then to now.
 pki_make() {
     local p="$T_DIR/pki"
+    local from
+    from=$(date -u -d "@$((T0 - 30 * 86400))" "+%Y-%m-%d %H:%M:%S")
+    openssl() { TZ=UTC FAKETIME="@$from" LD_PRELOAD="$FAKETIME_LIB" command openssl "$@"; }
     install -d -m 0755 "$p"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$p/ca.key" -out "$p/ca.pem" -days 2 \
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$p/ca.key" -out "$p/ca.pem" -days 800 \
         -subj "/CN=pam_totp test CA $$" >/dev/null 2>&1
     openssl req -newkey rsa:2048 -nodes -keyout "$p/server.key" -out "$p/server.csr" \
         -subj "/CN=127.0.0.1" >/dev/null 2>&1
     printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$p/ext"
     openssl x509 -req -in "$p/server.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -CAcreateserial \
-        -out "$p/server.pem" -days 2 -extfile "$p/ext" >/dev/null 2>&1
+        -out "$p/server.pem" -days 800 -extfile "$p/ext" >/dev/null 2>&1
     # Another CA, which did not sign the server's certificate.
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$p/other.key" -out "$p/other.pem" -days 2 \
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$p/other.key" -out "$p/other.pem" -days 800 \
         -subj "/CN=pam_totp other CA $$" >/dev/null 2>&1
     chmod 0644 "$p"/*.pem
     chmod 0600 "$p"/*.key
+    unset -f openssl
 }
 
 ldap_dump() {

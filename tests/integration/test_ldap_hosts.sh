@@ -155,6 +155,15 @@ expect_eq "A: U not enrolled any more (mfa = optional: ignored)" "$RES" ignore
 check "B: disable V (root)" pt_b disable --user "$V"
 expect_eq "V's enrolment removed, its state kept" "$(entry_attr "$V" pamTotpEnrolment | wc -c) $(entry_attr "$V" pamTotpState | grep -c '^last_step')" "0 1"
 
+# --- libldap is mapped only with store = ldap (LD_DEBUG=files lists every object loaded).
+loaded_libs() { LD_DEBUG=files at "$1" "$H" --confdir "$2" "$3" "$4" 2>&1 | grep -o 'file=[^ ]*libldap[^ ]*' | head -1; }
+mkdir -p "$T_DIR/svc-files"
+printf 'auth required %s config=%s state_dir=%s\n' "$PT_MODULE" "$T_DIR/files.conf" "$STATE_DIR" >"$T_DIR/svc-files/pt-test"
+printf 'mfa = optional\n' >"$T_DIR/files.conf"; chmod 0644 "$T_DIR/files.conf"
+"$MKENROL" "$V" "$SECRET" "config=$T_DIR/files.conf" "state_dir=$STATE_DIR" >/dev/null
+expect_eq "store = files: libldap not loaded" "$(loaded_libs $((t + 90)) "$T_DIR/svc-files" "$V" "$(code $((t + 90)))")" ""
+expect_match "store = ldap: libldap loaded" "$(loaded_libs $((t + 90)) "$T_DIR/svc-a" "$V" 000000)" "libldap"
+
 # --- No server answers: fails closed, says so.
 host_conf "$CONF_A" "ldap://127.0.0.1:$DEAD"
 : >"$T_SYSLOG"
