@@ -101,6 +101,16 @@ static int one_account(cli_ctx *c, const pt_groupmap *gm, const struct passwd *p
     return st;
 }
 
+/* store = ldap: the directory may hold users this host has no account for (enrolled through
+ * another host); they are named on stderr, since nothing here can log in as them. */
+static int report_strangers(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (getpwnam(name) == NULL)
+        cli_err("the directory holds an entry for %s, who has no account on this host", name);
+    return PT_OK;
+}
+
 int cmd_list(cli_ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -151,6 +161,8 @@ int cmd_list(cli_ctx *c, int argc, char **argv)
     }
     endpwent();
     pt_groupmap_free(gm);
+    if (c->opt.store == PT_STORE_LDAP && pt_store_list(c->store, report_strangers, NULL) != PT_OK)
+        worst = CLI_SYSERR;
     if (json)
         printf("%s]\n", t.first ? "" : "\n");
     else

@@ -142,6 +142,12 @@ on_host B $t "$V" "$(code $t)"
 expect_eq "V with U's sealed secret (U's code): fails closed" "$RES" $PAM_AUTHINFO_UNAVAIL
 check "syslog: it does not open" grep -q "does not open" "$T_SYSLOG"
 
+# --- An entry for a user this host does not know: list names it.
+printf 'dn: uid=ghost-%s,%s\nobjectClass: pamTotpUser\nuid: ghost-%s\n' $$ "$LDAP_BASE" $$ |
+    ldapadd -x -H "$URI" -D "$ROOT_DN" -w "$ROOT_PW" >/dev/null
+pt_b list >/dev/null 2>"$T_DIR/list.err"
+check "list names an entry without a local account" grep -q "entry for ghost-$$, who has no account" "$T_DIR/list.err"
+
 # --- The users' own pam-totp: self-service is at login or through an administrator.
 rc=0; runuser -u "$U" -- "$PT_CLI" --config "$CONF_A" status >"$T_DIR/out" 2>&1 || rc=$?
 expect_eq "the user's pam-totp status: refused (exit 1)" "$rc" 1
