@@ -459,5 +459,6 @@ int pt_options_set_arg(pt_options *o, const char *arg)
 
 bool pt_options_system_mode(const pt_options *o)
 {
-    return !template_uses(o->enrolment_file, 'h');
+    /* With store = ldap the enrolments are in the directory, which only root reaches. */
+    return o->store == PT_STORE_LDAP || !template_uses(o->enrolment_file, 'h');
 }

@@ -94,8 +94,8 @@ int pt_options_load(pt_options *o, int argc, const char **argv);
  * (a user name with '/' is refused). */
 int pt_expand(const char *tmpl, const char *user, const char *home, char *out, size_t outsz);
 
-/* True when enrolment_file does not live in the home directory (does not contain %h):
- * enrolments are then root-owned ("system mode", DESIGN section 3). */
+/* True when enrolment_file does not live in the home directory (does not contain %h), or with
+ * store = ldap: enrolments are then root's ("system mode", DESIGN section 3). */
 bool pt_options_system_mode(const pt_options *o);
 
 /* The issuer to show: o->issuer, or the host name when empty. */

@@ -740,6 +740,22 @@ static void test_system_mode(void **state)
     assert_true(pt_options_system_mode(&o));
     snprintf(o.enrolment_file, sizeof o.enrolment_file, "/srv/%%%%h/%%u");
     assert_true(pt_options_system_mode(&o)); /* "%%h" is a literal, not the home */
+    /* store = ldap: enrolments are root's (the directory's), whatever enrolment_file says. */
+    pt_options_defaults(&o);
+    assert_int_equal(pt_options_set(&o, "store", "ldap", "test", true), PT_OK);
+    assert_true(pt_options_system_mode(&o));
+    assert_int_equal(pt_options_set(&o, "store", "LDAP", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_uri", "ldap://a ldaps://b:636", "test", true), PT_OK);
+    assert_int_equal(pt_options_set(&o, "ldap_uri", "http://a", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_uri", " ", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_timeout", "0", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_timeout", "301", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_base", "pam_totp", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "ldap_bindpw_file", "rel/pw", "test", true), PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "secret_key_file", "/etc/../key", "test", true),
+                     PT_ERR_INVAL);
+    assert_int_equal(pt_options_set(&o, "secret_key_file", "/etc/pam_totp.key", "test", true),
+                     PT_OK);
 }
 
 static void test_lists_and_names(void **state)
