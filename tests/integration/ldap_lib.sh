@@ -73,10 +73,10 @@ LDIF
 }
 
 slapd_start() {
-    local dir=$1 urls=$2 i
+    local dir=$1 urls=$2
     "$SLAPD" -f "$dir/slapd.conf" -h "$urls" -u root -g root -s 0 || { fail "slapd did not start"; return 1; }
     on_exit "slapd_stop '$dir'"
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         [ -s "$dir/slapd.pid" ] && ldapsearch -x -H "${urls%% *}" -b "" -s base -LLL \
             "(objectClass=*)" namingContexts >/dev/null 2>&1 && return 0
         # ldaps needs the CA: just wait for the pid file and the port.

@@ -47,7 +47,7 @@ burst() {
     for i in $(seq 1 "$n"); do
         case $(cat "$T_DIR/burst.$i.rc") in
         0) NOK=$((NOK + 1)) ;;
-        $PAM_AUTH_ERR) NFAIL=$((NFAIL + 1)) ;;
+        "$PAM_AUTH_ERR") NFAIL=$((NFAIL + 1)) ;;
         *) NOTHER=$((NOTHER + 1)); log "login $i: $(cat "$T_DIR/burst.$i.out")" ;;
         esac
     done
@@ -91,7 +91,7 @@ wait "${pids[@]}"
 el=$((($(date +%s%N) - start) / 1000000))
 bad=0
 for i in $(seq 1 8); do
-    case $(cat "$T_DIR/run.$i.rc") in 0|$PAM_AUTHINFO_UNAVAIL) ;; *) bad=$((bad + 1)); log "run $i: $(cat "$T_DIR/run.$i.out")" ;; esac
+    case $(cat "$T_DIR/run.$i.rc") in 0|"$PAM_AUTHINFO_UNAVAIL") ;; *) bad=$((bad + 1)); log "run $i: $(cat "$T_DIR/run.$i.out")" ;; esac
 done
 expect_eq "killed mid-run: each login succeeded or failed closed" "$bad" 0
 check "killed mid-run: all ended within ldap_timeout ($el ms)" test "$el" -lt $((TIMEOUT * 1000 + 1500))
