@@ -136,34 +136,55 @@ static bool newer_than_state(const pt_state *st, int64_t step, unsigned period)
     return step * (int64_t)period > st->last_step * (int64_t)sp;
 }
 
-/* Writes e; when s lists steps already used, first binds the runtime state to e under its lock
- * with last_step raised to them, so a code used just before the switch cannot be used again. On
- * a failure to write e the state is put back as it was. */
-static int write_enrolment(imp_ctx *x, cli_ctx *c, const pt_user *u, const pt_enrolment *e,
+/* Binds the state to the imported enrolment with last_step raised to the steps the source
+ * already used (under the store's update: see pt_state_fn); *before keeps the state as read. */
+typedef struct {
+    const pt_enrolment *e;
+    int64_t last_used_step;
+    pt_state before;
+} bind_ctx;
+
+static int bind_imported(void *ctx, pt_state *st, bool *write)
+{
+    bind_ctx *b = ctx;
+    b->before = *st;
+    pt_state_bind(st, b->e->id);
+    if (newer_than_state(st, b->last_used_step, b->e->period)) {
+        st->last_step = b->last_used_step;
+        st->step_period = b->e->period;
+    }
+    *write = true;
+    return PT_OK;
+}
+
+/* Puts back the state as it was before bind_imported. */
+static int put_back(void *ctx, pt_state *st, bool *write)
+{
+    bind_ctx *b = ctx;
+    *st = b->before;
+    *write = true;
+    return PT_OK;
+}
+
+/* Writes e; when s lists steps already used, first binds the runtime state to e with last_step
+ * raised to them, so a code used just before the switch cannot be used again. On a failure to
+ * write e the state is put back as it was. */
+static int write_enrolment(imp_ctx *x, cli_ctx *c, const pt_user *u, pt_enrolment *e,
                            const imp_src *s)
 {
     (void)x;
     if (s->last_used_step < 0)
-        return pt_enrolment_store(&c->opt, u, e);
-    pt_state_handle h;
-    pt_state st, before;
-    int rc = pt_state_open_locked(&c->opt, u, &h, &st);
-    if (rc != PT_OK)
-        return rc;
-    before = st;
-    pt_state_bind(&st, e->id);
-    if (newer_than_state(&st, s->last_used_step, e->period)) {
-        st.last_step = s->last_used_step;
-        st.step_period = e->period;
-    }
-    rc = pt_state_commit(&h, &st);
+        return pt_store_enrolment_store(c->store, u, e);
+    pt_state st;
+    bind_ctx b = { .e = e, .last_used_step = s->last_used_step };
+    int rc = pt_store_state_update(c->store, u, bind_imported, &b, &st);
     if (rc == PT_OK) {
-        rc = pt_enrolment_store(&c->opt, u, e);
-        if (rc != PT_OK && pt_state_commit(&h, &before) != PT_OK)
+        rc = pt_store_enrolment_store(c->store, u, e);
+        if (rc != PT_OK && pt_store_state_update(c->store, u, put_back, &b, &st) != PT_OK)
             cli_err("%s: the runtime state could not be put back: run `pam-totp reset %s` if "
                     "logins fail", u->name, u->name);
     }
-    pt_state_close(&h);
+    pt_wipe(&b.before, sizeof b.before);
     return rc;
 }
 

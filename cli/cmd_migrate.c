@@ -1,5 +1,6 @@
 /* pam-totp migrate (NAME... | --all) [--from PATTERN] (root): moves home-mode enrolments to the
- * configured system-mode enrolment_file (DESIGN section 6).
+ * configured system-mode enrolment_file, or with store = ldap into the directory (DESIGN
+ * sections 6 and 11).
  *
  * Every source is a file of the user's own, so it is read as that user with the module's own
  * checks (pt_enrolment_load_user_file: no symlink followed, a regular file owned by the user,
@@ -23,7 +24,8 @@ static void help(void)
 {
     printf("Usage: pam-totp migrate (NAME... | --all) [--from PATTERN]\n\n"
            "(root) Moves home-mode enrolments to the configured enrolment_file, which must be a\n"
-           "system-mode path (for example /var/lib/pam_totp/enrol/%%u). Each source is read as\n"
+           "system-mode path (for example /var/lib/pam_totp/enrol/%%u), or with store = ldap\n"
+           "into the directory. Each source is read as\n"
            "its user with the module's file checks; one line per user says migrated or skipped\n"
            "and why. Sources are left in place: remove them once logins work.\n\n"
            "  --all           every account with a source file (progress on a terminal)\n"
@@ -58,14 +60,16 @@ static int migrate_user(cli_ctx *c, migrate_run *r, const pt_user *u)
         r->skipped++;
         return CLI_REFUSED;
     }
-    if (pt_enrolment_path(&c->opt, u, dst, sizeof(dst)) != PT_OK) {
+    if (c->opt.store == PT_STORE_LDAP)
+        snprintf(dst, sizeof(dst), "the directory (store = ldap)");
+    else if (pt_enrolment_path(&c->opt, u, dst, sizeof(dst)) != PT_OK) {
         printf("%s: skipped: enrolment_file cannot be expanded for this user\n", u->name);
         r->skipped++;
         return CLI_REFUSED;
     }
     /* Never overwrite: an enrolment already at the destination is the one the module uses. */
     pt_enrolment e;
-    int erc = pt_enrolment_load(&c->opt, u, &e);
+    int erc = pt_store_enrolment_load(c->store, u, &e, 0);
     pt_enrolment_wipe(&e);
     if (erc == PT_OK) {
         printf("%s: skipped: already enrolled at %s (`pam-totp reset %s` first to replace it)\n",
@@ -98,7 +102,7 @@ static int migrate_user(cli_ctx *c, migrate_run *r, const pt_user *u)
         printf("%s: skipped: %s is a pending enrolment, not confirmed; enrol again instead\n",
                u->name, src);
         st = CLI_REFUSED;
-    } else if ((rc = pt_enrolment_store(&c->opt, u, &e)) != PT_OK) {
+    } else if ((rc = pt_store_enrolment_store(c->store, u, &e)) != PT_OK) {
         printf("%s: skipped: cannot write %s (%s)\n", u->name, dst, pt_strerror(rc));
         st = CLI_SYSERR;
     } else {
@@ -209,7 +213,8 @@ int cmd_migrate(cli_ctx *c, int argc, char **argv)
                 c->opt.enrolment_file);
         return CLI_USAGE;
     }
-    if (strcmp(r.from, c->opt.enrolment_file) == 0)
+    /* store = ldap does not use enrolment_file: the default %h/.pam_totp is a source then. */
+    if (c->opt.store == PT_STORE_FILES && strcmp(r.from, c->opt.enrolment_file) == 0)
         return cli_usage_error(c, "--from names the configured enrolment_file itself");
     if (r.all)
         st = migrate_all(c, &r);

@@ -78,7 +78,11 @@ static bool asks_for_code(ptm_ctx *m, unsigned *digits)
         return false;
     if (ptm_exempt(m, NULL))
         return false;
-    if (pt_enrolment_load(&m->opt, &m->user, &m->enrol) != PT_OK)
+    /* Status and digits only: a sealed secret stays sealed. The store stays open for the line's
+     * end (pam_sm_authenticate closes it). */
+    if (m->store == NULL && pt_store_open(&m->opt, &m->store) != PT_OK)
+        return false;
+    if (pt_store_enrolment_load(m->store, &m->user, &m->enrol, 0) != PT_OK)
         return false;
     *digits = m->enrol.digits;
     return m->enrol.status == PT_ENROL_ACTIVE;
