@@ -270,7 +270,8 @@ static const char *check_uris(const char *v)
             p++;
         any = true;
     }
-    return any ? NULL : "must list at least one ldap:// or ldaps:// URI";
+    /* Empty is unset (store = ldap then refuses to open: store_ldap.c); blanks alone are not. */
+    return any || v[0] == '\0' ? NULL : "must list at least one ldap:// or ldaps:// URI";
 }
 
 static const char *check_dir(const char *v)
@@ -380,7 +381,7 @@ static const char *apply(pt_options *o, const key_def *def, const char *v, char 
         why = check_uris(v);
         break;
     case K_DN:
-        if (v[0] == '\0' || strchr(v, '=') == NULL)
+        if (v[0] != '\0' && strchr(v, '=') == NULL) /* empty = unset */
             why = "must be a distinguished name such as ou=pam_totp,dc=example,dc=org";
         break;
     default:

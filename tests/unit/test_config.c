@@ -751,6 +751,10 @@ static void test_system_mode(void **state)
     assert_int_equal(pt_options_set(&o, "ldap_timeout", "0", "test", true), PT_ERR_INVAL);
     assert_int_equal(pt_options_set(&o, "ldap_timeout", "301", "test", true), PT_ERR_INVAL);
     assert_int_equal(pt_options_set(&o, "ldap_base", "pam_totp", "test", true), PT_ERR_INVAL);
+    /* Empty is unset (the shipped file lists them so); store = ldap refuses to open then. */
+    assert_int_equal(pt_options_set(&o, "ldap_uri", "", "test", true), PT_OK);
+    assert_int_equal(pt_options_set(&o, "ldap_base", "", "test", true), PT_OK);
+    assert_int_equal(pt_options_set(&o, "ldap_binddn", "", "test", true), PT_OK);
     assert_int_equal(pt_options_set(&o, "ldap_bindpw_file", "rel/pw", "test", true), PT_ERR_INVAL);
     assert_int_equal(pt_options_set(&o, "secret_key_file", "/etc/../key", "test", true),
                      PT_ERR_INVAL);
