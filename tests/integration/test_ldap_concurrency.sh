@@ -69,7 +69,7 @@ state_failures() {
         /usr/bin/python3 -c 'import sys,base64
 for l in sys.stdin.read().splitlines():
     if l.startswith("pamTotpState::"): print(base64.b64decode(l.split(":: ",1)[1]).decode())
-    elif l.startswith("pamTotpState:"): print(l.split(": ",1)[1])' | sed -n 's/^failures = //p' | tr ',' '\n' | grep -c .
+    elif l.startswith("pamTotpState:"): print(l.split(": ",1)[1])' | sed -n 's/^failures = //p' | tr ',' '\n' | { grep -c . || true; }
 }
 before=$(state_failures)
 burst 24 $t 000000
