@@ -37,8 +37,10 @@ int pt_seal_key_load(const char *path, pt_seal_key *key)
 
 /* ---- AEAD ---- */
 
+/* device NULL or "": the associated data of seal.h; else a NUL and the device id follow it (the
+ * id is PT_ID_HEX hex digits, so the two forms cannot meet). */
 static int aead_open(const pt_seal_key *key, const uint8_t nonce[PT_SEAL_NONCE_LEN],
-                     const char *user, const char *id, gcry_cipher_hd_t *h)
+                     const char *user, const char *id, const char *device, gcry_cipher_hd_t *h)
 {
     if (pt_crypto_init() != PT_OK)
         return PT_ERR_CRYPTO;
@@ -50,15 +52,18 @@ static int aead_open(const pt_seal_key *key, const uint8_t nonce[PT_SEAL_NONCE_L
         gcry_cipher_setiv(*h, nonce, PT_SEAL_NONCE_LEN) ||
         gcry_cipher_authenticate(*h, AD_LABEL, sizeof AD_LABEL) || /* with its NUL */
         gcry_cipher_authenticate(*h, user, ul + 1) ||
-        gcry_cipher_authenticate(*h, id, il)) {
+        gcry_cipher_authenticate(*h, id, il) ||
+        (device && device[0] && (gcry_cipher_authenticate(*h, "", 1) ||
+                                 gcry_cipher_authenticate(*h, device, strlen(device))))) {
         gcry_cipher_close(*h);
         return PT_ERR_CRYPTO;
     }
     return PT_OK;
 }
 
-int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *secret,
-            size_t len, uint8_t *out, size_t outsz, size_t *outlen)
+static int seal_blob(const pt_seal_key *key, const char *user, const char *id,
+                     const char *device, const uint8_t *secret, size_t len, uint8_t *out,
+                     size_t outsz, size_t *outlen)
 {
     *outlen = 0;
     if (!key || !user || !id || !secret || len == 0 || len > PT_SECRET_MAX)
@@ -70,7 +75,7 @@ int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint
     if (rc != PT_OK)
         return rc;
     gcry_cipher_hd_t h;
-    rc = aead_open(key, out, user, id, &h);
+    rc = aead_open(key, out, user, id, device, &h);
     if (rc != PT_OK)
         return rc;
     uint8_t *ct = out + PT_SEAL_NONCE_LEN;
@@ -86,8 +91,9 @@ int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint
     return PT_OK;
 }
 
-int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *blob,
-              size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len)
+static int unseal_blob(const pt_seal_key *key, const char *user, const char *id,
+                       const char *device, const uint8_t *blob, size_t bloblen, uint8_t *secret,
+                       size_t secretsz, size_t *len)
 {
     *len = 0;
     if (!key || !user || !id || !blob || bloblen < SEALED_MIN || bloblen > PT_SEALED_MAX)
@@ -97,7 +103,7 @@ int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const ui
         return PT_ERR_INVAL;
     uint8_t tmp[PT_SECRET_MAX];
     gcry_cipher_hd_t h;
-    int rc = aead_open(key, blob, user, id, &h);
+    int rc = aead_open(key, blob, user, id, device, &h);
     if (rc != PT_OK)
         return rc;
     const uint8_t *ct = blob + PT_SEAL_NONCE_LEN;
@@ -112,6 +118,18 @@ int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const ui
     }
     pt_wipe(tmp, sizeof tmp);
     return rc;
+}
+
+int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *secret,
+            size_t len, uint8_t *out, size_t outsz, size_t *outlen)
+{
+    return seal_blob(key, user, id, NULL, secret, len, out, outsz, outlen);
+}
+
+int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *blob,
+              size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len)
+{
+    return unseal_blob(key, user, id, NULL, blob, bloblen, secret, secretsz, len);
 }
 
 /* ---- the text form ---- */
@@ -143,4 +161,33 @@ int pt_seal_format(const uint8_t *blob, size_t bloblen, char *out, size_t outsz)
     memcpy(out, PT_SEAL_PREFIX, PREFIX_LEN);
     pt_kv_hex(blob, bloblen, out + PREFIX_LEN);
     return PT_OK;
+}
+
+/* ---- one secret value, as stored ---- */
+
+int pt_seal_value(const pt_seal_key *key, const char *user, const char *id, const char *device,
+                  const uint8_t *secret, size_t len, char *out, size_t outsz)
+{
+    uint8_t blob[PT_SEALED_MAX];
+    size_t bl;
+    if (outsz > 0)
+        out[0] = '\0';
+    int rc = seal_blob(key, user, id, device, secret, len, blob, sizeof blob, &bl);
+    if (rc == PT_OK)
+        rc = pt_seal_format(blob, bl, out, outsz);
+    pt_wipe(blob, sizeof blob);
+    return rc;
+}
+
+int pt_unseal_value(const pt_seal_key *key, const char *user, const char *id, const char *device,
+                    const char *val, size_t n, uint8_t *secret, size_t secretsz, size_t *len)
+{
+    uint8_t blob[PT_SEALED_MAX];
+    size_t bl;
+    *len = 0;
+    int rc = pt_seal_parse(val, n, blob, sizeof blob, &bl);
+    if (rc == PT_OK)
+        rc = unseal_blob(key, user, id, device, blob, bl, secret, secretsz, len);
+    pt_wipe(blob, sizeof blob);
+    return rc;
 }

@@ -12,7 +12,8 @@
  *   sealed:v1:HEX     HEX = 2 * (12 nonce + N ciphertext + 16 tag) lower-case hex digits,
  *                     N = the secret's length (16 .. PT_SECRET_MAX bytes)
  *
- * Associated data: "pam_totp sealed secret v1" NUL user-name NUL enrolment-id. */
+ * Associated data: "pam_totp sealed secret v1" NUL user-name NUL enrolment-id, followed by NUL
+ * device-id when the secret is one device's of an enrolment with several (pt_seal_value). */
 #ifndef PT_SEAL_H
 #define PT_SEAL_H
 
@@ -59,5 +60,17 @@ bool pt_seal_is_sealed(const char *val, size_t n);
 int pt_seal_parse(const char *val, size_t n, uint8_t *blob, size_t blobsz, size_t *bloblen);
 /* Formats blob as "sealed:v1:HEX" into out (NUL-terminated). PT_OK or PT_ERR_TOOBIG. */
 int pt_seal_format(const uint8_t *blob, size_t bloblen, char *out, size_t outsz);
+
+/* One secret value as an enrolment stores it ("secret = ..."), sealed for user, enrolment id and,
+ * for an enrolment with several devices, the device's id (NULL or "": none; the form every
+ * single-secret enrolment uses, so pt_seal/pt_unseal values open here too). pt_seal_value writes
+ * "sealed:v1:HEX" NUL-terminated into out (capacity outsz: sizeof PT_SEAL_PREFIX +
+ * 2 * PT_SEALED_MAX suffices). pt_unseal_value opens such a value into secret; PT_ERR_MALFORMED
+ * for a value not of that form, PT_ERR_CRYPTO when it does not open for this user, enrolment
+ * and device (copied from another, other key, altered). Errors as pt_seal / pt_unseal. */
+int pt_seal_value(const pt_seal_key *key, const char *user, const char *id, const char *device,
+                  const uint8_t *secret, size_t len, char *out, size_t outsz);
+int pt_unseal_value(const pt_seal_key *key, const char *user, const char *id, const char *device,
+                    const char *val, size_t n, uint8_t *secret, size_t secretsz, size_t *len);
 
 #endif

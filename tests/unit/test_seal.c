@@ -3,7 +3,8 @@
  * malformed value; the key file is refused when missing, of the wrong size, or reachable by
  * anyone but root (owner, mode, symbolic link, a writable directory on its path); enrolments
  * written before the key existed still open; the enrolment file never holds the plain secret
- * once sealed. The key-file tests need root (owners are part of what is tested). */
+ * once sealed; one secret value per device is bound to the device id too. The key-file tests
+ * need root (owners are part of what is tested). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +135,53 @@ static const char *write_key(const char *name, size_t len, mode_t mode)
     memset(k, 0x5a, sizeof k);
     assert_int_equal(tfs_write(name, k, len, mode), 0);
     return tfs_path(name);
+}
+
+/* One secret value per device (an enrolment with several devices): bound to the device id as
+ * well; without a device id it is the single-secret form, which pt_unseal opens too. */
+static void value_per_device(void **state)
+{
+    (void)state;
+    char val[sizeof PT_SEAL_PREFIX + 2 * PT_SEALED_MAX], other[sizeof val];
+    uint8_t back[PT_SECRET_MAX], blob[PT_SEALED_MAX];
+    size_t n = 0, bl = 0;
+    assert_int_equal(pt_seal_value(&key1, "alice", id1, "phone", secret20, 20, val, sizeof val),
+                     PT_OK);
+    assert_true(pt_seal_is_sealed(val, strlen(val)));
+    assert_null(strstr(val, "12345678901234567890"));
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, "phone", val, strlen(val), back,
+                                     sizeof back, &n), PT_OK);
+    assert_int_equal(n, 20);
+    assert_memory_equal(back, secret20, 20);
+    /* Another device, no device, another user, enrolment or key: does not open. */
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, "tablet", val, strlen(val), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, NULL, val, strlen(val), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    assert_int_equal(pt_unseal_value(&key1, "bob", id1, "phone", val, strlen(val), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    assert_int_equal(pt_unseal_value(&key1, "alice", id2, "phone", val, strlen(val), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    assert_int_equal(pt_unseal_value(&key2, "alice", id1, "phone", val, strlen(val), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, "phone", "AAAA", 4, back, sizeof back,
+                                     &n), PT_ERR_MALFORMED);
+    /* No device: the form pt_seal writes, in both directions; "" counts as none. */
+    assert_int_equal(pt_seal_value(&key1, "alice", id1, "", secret20, 20, other, sizeof other),
+                     PT_OK);
+    assert_int_equal(pt_seal_parse(other, strlen(other), blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl, back, sizeof back, &n), PT_OK);
+    assert_memory_equal(back, secret20, 20);
+    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal_format(blob, bl, other, sizeof other), PT_OK);
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, NULL, other, strlen(other), back,
+                                     sizeof back, &n), PT_OK);
+    assert_int_equal(pt_unseal_value(&key1, "alice", id1, "phone", other, strlen(other), back,
+                                     sizeof back, &n), PT_ERR_CRYPTO);
+    /* Too small an output: refused, nothing half-written. */
+    assert_int_equal(pt_seal_value(&key1, "alice", id1, "phone", secret20, 20, other, 20),
+                     PT_ERR_TOOBIG);
+    assert_string_equal(other, "");
 }
 
 static void key_file(void **state)
@@ -325,6 +373,7 @@ int main(void)
         cmocka_unit_test(seal_roundtrip),
         cmocka_unit_test(seal_binding),
         cmocka_unit_test(text_form),
+        cmocka_unit_test(value_per_device),
         cmocka_unit_test(key_file),
         cmocka_unit_test(enrolment_sealed),
         cmocka_unit_test(enrolment_sealed_malformed),
