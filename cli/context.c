@@ -105,17 +105,12 @@ static int load_service_options(cli_ctx *c)
         }
     }
     pt_pam_stack_free(&st);
-    if (status == CLI_OK)
-        c->config_loaded = true;
     return status;
 }
 
-int cli_load_config(cli_ctx *c)
+/* The configuration file (or the built-in defaults when the default file is missing). */
+static int load_file_options(cli_ctx *c)
 {
-    if (c->config_loaded)
-        return CLI_OK;
-    if (c->service != NULL)
-        return load_service_options(c);
     const char *path = c->config_path ? c->config_path : PT_DEFAULT_CONFIG;
     pt_options_defaults(&c->opt);
     int rc = pt_options_load_file(&c->opt, path);
@@ -128,13 +123,23 @@ int cli_load_config(cli_ctx *c)
         cli_err("cannot use the configuration %s: fix the file (see pam_totp.conf(5))", path);
         return CLI_SYSERR;
     }
+    return CLI_OK;
+}
+
+int cli_load_config(cli_ctx *c)
+{
+    if (c->config_loaded)
+        return CLI_OK;
+    int status = c->service != NULL ? load_service_options(c) : load_file_options(c);
+    if (status != CLI_OK)
+        return status;
     if (c->opt.store == PT_STORE_LDAP && !c->root) {
         cli_err("MFA on this system is kept in a directory that only administrators reach: you "
                 "set it up at your next login (when it asks), or an administrator does it for you "
                 "(`pam-totp %s --user NAME` as root)", c->verb ? c->verb : "enrol");
         return CLI_REFUSED;
     }
-    rc = pt_store_open(&c->opt, &c->store);
+    int rc = pt_store_open(&c->opt, &c->store);
     if (rc != PT_OK) {
         cli_err("cannot use store = %s (%s, see above)",
                 c->opt.store == PT_STORE_LDAP ? "ldap" : "files", pt_strerror(rc));
