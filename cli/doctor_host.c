@@ -8,6 +8,8 @@
 #include "log.h"
 #include "pt_error.h"
 #include "safefile.h"
+#include "seal.h"
+#include "store.h"
 
 static void capture_sink(void *ctx, pt_log_kind kind, int priority, const char *msg)
 {
@@ -63,8 +65,8 @@ void doctor_paths(pt_dr_report *r, const doctor_services *svc)
 {
     for (size_t i = 0; i < svc->n; i++) {
         const pt_options *o = &svc->v[i].opt;
-        if (!svc->v[i].options_ok)
-            continue;
+        if (!svc->v[i].options_ok || o->store == PT_STORE_LDAP)
+            continue; /* the directory holds enrolments and state: nothing here to check */
         pt_dr_check_path(r, "state_dir", o->state_dir);
         if (!pt_options_system_mode(o))
             continue;
@@ -161,6 +163,45 @@ static void report_service(pt_dr_report *r, const doctor_service *s, const accou
                   s->opt.require_groups, s->name, f->locked_out);
 }
 
+/* Opens the store the service's options name as its logins do (store = ldap: connects and binds,
+ * TLS verified), and loads secret_key_file when set. A failure breaks every login through the
+ * service (the module fails closed): reported with what the core said. PT_OK with c->store
+ * open, else the failure (c->store NULL). */
+static int open_service_store(cli_ctx *c, pt_dr_report *r, const doctor_service *s)
+{
+    doctor_capture cap;
+    if (c->opt.secret_key_file[0] != '\0') {
+        pt_seal_key key;
+        doctor_capture_begin(&cap);
+        int rc = pt_seal_key_load(c->opt.secret_key_file, &key);
+        doctor_capture_end(&cap);
+        pt_wipe(&key, sizeof key);
+        if (rc != PT_OK) {
+            pt_dr_add(r, PT_DR_BREAKS, "secret_key_unusable", s->name,
+                      "restore the key file, or create it once as pam_totp.conf(5) says "
+                      "(secret_key_file)",
+                      "secret_key_file %s cannot be used, so every login with MFA through this "
+                      "service fails closed: %s", c->opt.secret_key_file, cap.text);
+            return rc;
+        }
+    }
+    doctor_capture_begin(&cap);
+    int rc = pt_store_open(&c->opt, &c->store);
+    doctor_capture_end(&cap);
+    if (rc != PT_OK) {
+        c->store = NULL;
+        pt_dr_add(r, PT_DR_BREAKS, "store_unusable", s->name,
+                  c->opt.store == PT_STORE_LDAP
+                      ? "set the ldap_ keys, the password file and the CA as pam_totp.conf(5) "
+                        "says, and check that a server of ldap_uri answers (ldap/README.md)"
+                      : "correct state_dir and enrolment_file (pam_totp.conf(5))",
+                  "store = %s cannot be used, so every login with MFA through this service "
+                  "fails closed: %s", c->opt.store == PT_STORE_LDAP ? "ldap" : "files",
+                  cap.text);
+    }
+    return rc;
+}
+
 int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc)
 {
     pt_groupmap *gm = NULL;
@@ -183,6 +224,8 @@ int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc)
         if (!svc->v[i].options_ok || svc->v[i].opt.mfa == PT_MFA_DISABLED)
             continue;
         c->opt = svc->v[i].opt;
+        if (open_service_store(c, r, &svc->v[i]) != PT_OK)
+            continue;
         account_findings f;
         memset(&f, 0, sizeof f);
         setpwent();
@@ -200,6 +243,8 @@ int doctor_accounts(cli_ctx *c, pt_dr_report *r, const doctor_services *svc)
             pt_user_free(&u);
         }
         endpwent();
+        pt_store_close(c->store);
+        c->store = NULL;
         report_service(r, &svc->v[i], &f);
     }
     c->opt = saved;

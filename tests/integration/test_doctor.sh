@@ -1,7 +1,8 @@
 # pam-totp doctor through private copies of /etc/ssh (Debian's stock sshd_config), /etc/pam.d and
 # /etc/security (unshare -m): every broken setup of issue 17 is named with its fix and exit 1;
 # the README's setup exits 0; --json parses. Also: a configuration error is told in the
-# conversation, and the module logs a home enrolment that system mode ignores.
+# conversation, and the module logs a home enrolment that system mode ignores; a store = ldap
+# that cannot be opened and a missing secret_key_file are named.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sshd_lib.sh"
 . "$(dirname "$0")/ns_lib.sh"
@@ -150,6 +151,17 @@ ns_restore; ns_readme_apply
 sed -i 's/^auth required pam_totp.so$/-auth optional pam_totp.so/' "$NS/pam.d/sshd"
 doctor_case "optional" pam_totp_control 'control `required`'
 expect_match "-auth named too" "$(cat "$OUT")" '\[pam_totp_dash\]'
+
+log "14. store = ldap with a key unset, and a secret_key_file that is not there"
+ns_restore; ns_readme_apply
+printf '%s\n' "store = ldap" "ldap_uri = ldap://127.0.0.1:39499" "ldap_base = ou=pam_totp,dc=example,dc=org" \
+    "ldap_binddn = cn=pam_totp,dc=example,dc=org" >>"$NS/security/pam_totp.conf"
+doctor_case "ldap without ldap_bindpw_file" store_unusable 'ldap_ keys.*ldap/README.md'
+expect_match "the reason is the module's" "$(cat "$OUT")" 'store = ldap needs ldap_bindpw_file'
+expect_nomatch "nothing about state_dir, which the directory replaces" "$(cat "$OUT")" '\[unsafe_path\].*state_dir'
+ns_restore; ns_readme_apply
+printf '%s\n' "secret_key_file = /etc/security/pam_totp-$U.key" >>"$NS/security/pam_totp.conf"
+doctor_case "secret_key_file missing" secret_key_unusable 'create it once'
 
 log "13. --ignore: named findings are shown but not counted"
 run_doctor --ignore pam_totp_control,pam_totp_dash
