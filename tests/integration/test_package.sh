@@ -72,8 +72,14 @@ for f in "$PAMDIR/pam_totp.so" /usr/bin/pam-totp /usr/share/man/man8/pam_totp.8.
     /usr/share/doc/libpam-totp/README.md.gz /usr/share/doc/libpam-totp/SECURITY.md.gz \
     /usr/share/doc/libpam-totp/BENCHMARKS.md.gz /usr/share/doc/libpam-totp/copyright \
     /usr/share/doc/libpam-totp/examples/fail2ban/filter.d/pam-totp.conf \
-    /usr/share/doc/libpam-totp/examples/fail2ban/jail.d/pam-totp.conf; do
+    /usr/share/doc/libpam-totp/examples/fail2ban/jail.d/pam-totp.conf \
+    /usr/share/pam_totp/ldap/pam_totp.schema /usr/share/pam_totp/ldap/pam_totp.ldif \
+    /usr/share/doc/libpam-totp/ldap/README.md.gz; do
     check "ships $f" grep -qx "$f" "$T_DIR/contents"
+done
+for f in pam_totp.schema pam_totp.ldif; do
+    check "the shipped $f is the source's" sh -c "dpkg-deb --fsys-tarfile '$DEB' |
+        tar -xO ./usr/share/pam_totp/ldap/$f | cmp -s - '$PT_SOURCE_DIR/ldap/$f'"
 done
 expect_eq "conffiles" "$(dpkg-deb -I "$DEB" conffiles)" /etc/security/pam_totp.conf
 expect_match "Depends come from shlibs" "$(dpkg-deb -f "$DEB" Depends)" 'libpam0g .*libgcrypt20|libgcrypt20.*libpam0g'
