@@ -16,10 +16,16 @@ static void help(void)
 }
 
 /* Under the store's update: the lock and the failures as they are now. */
+typedef struct {
+    bool opened;     /* the state was read: a failure after is the write's */
+    bool was_locked;
+} unlock_ctx;
+
 static int clear_lock(void *ctx, pt_state *s, bool *write)
 {
-    bool *was_locked = ctx;
-    *was_locked = pt_state_lock_left(s, cli_now()) != 0;
+    unlock_ctx *x = ctx;
+    x->opened = true;
+    x->was_locked = pt_state_lock_left(s, cli_now()) != 0;
     pt_state_clear_failures(s);
     s->lock_until = 0;
     *write = true;
@@ -53,10 +59,12 @@ int cmd_unlock(cli_ctx *c, int argc, char **argv)
         return st;
 
     pt_state s;
-    bool was_locked = false;
-    int rc = pt_store_state_update(c->store, &u, clear_lock, &was_locked, &s);
+    unlock_ctx x = {false, false};
+    int rc = pt_store_state_update(c->store, &u, clear_lock, &x, &s);
+    bool was_locked = x.was_locked;
     if (rc != PT_OK) {
-        cli_err("cannot write the runtime state of %s: %s", u.name, pt_strerror(rc));
+        cli_err("cannot %s the runtime state of %s: %s", x.opened ? "write" : "open", u.name,
+                pt_strerror(rc));
         st = CLI_SYSERR;
     } else {
         cli_audit(LOG_NOTICE, "unlocked", &u, true, "was_locked", was_locked ? "yes" : "no", NULL,
