@@ -3,7 +3,8 @@
 # once across both; failures on A and B add up to one lock; B's root lists, unlocks and resets
 # what A enrolled; with secret_key_file no secret is in a dump of the directory, and a sealed
 # value moved to another user's entry fails closed; ldap_uri is tried in order; a user's own
-# pam-totp points to enrolment at login or an administrator.
+# pam-totp points to enrolment at login or an administrator; pam-totp migrate moves a home-mode
+# enrolment into the directory.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/module_lib.sh"
 . "$(dirname "$0")/ldap_lib.sh"
@@ -169,6 +170,16 @@ printf 'mfa = optional\n' >"$T_DIR/files.conf"; chmod 0644 "$T_DIR/files.conf"
 "$MKENROL" "$V" "$SECRET" "config=$T_DIR/files.conf" "state_dir=$STATE_DIR" >/dev/null
 expect_eq "store = files: libldap not loaded" "$(loaded_libs $((t + 90)) "$T_DIR/svc-files" "$V" "$(code $((t + 90)))")" ""
 expect_match "store = ldap: libldap loaded" "$(loaded_libs $((t + 90)) "$T_DIR/svc-a" "$V" 000000)" "libldap"
+
+# --- pam-totp migrate moves a home-mode enrolment (V's, just made for store = files) into the
+# directory, sealed there; the default source is not mistaken for the destination.
+out=$(pt_a migrate "$V" 2>&1) || fail "A: migrate $V: $out"
+expect_match "A: migrate says where it went" "$out" "migrated from .*/\.pam_totp to the directory"
+check "the directory holds V's enrolment, sealed" sh -c "printf '%s' \"\$1\" | grep -q '^secret = sealed:v1:'" _ "$(entry_attr "$V" pamTotpEnrolment)"
+on_host B $((t + 150)) "$V" "$(code $((t + 150)))"
+expect_eq "B: V logs in with the migrated enrolment" "$RES" success
+out=$(pt_a migrate "$V" 2>&1) && fail "a second migrate overwrote the directory's enrolment"
+expect_match "a second migrate refuses: already enrolled" "$out" "already enrolled"
 
 # --- No server answers: fails closed, says so.
 host_conf "$CONF_A" "ldap://127.0.0.1:$DEAD"
