@@ -152,9 +152,9 @@ static int write_enrolment(imp_ctx *x, cli_ctx *c, const pt_user *u, const pt_en
         return rc;
     before = st;
     pt_state_bind(&st, e->id);
-    if (newer_than_state(&st, s->last_used_step, e->period)) {
+    if (newer_than_state(&st, s->last_used_step, e->dev[0].period)) {
         st.last_step = s->last_used_step;
-        st.step_period = e->period;
+        st.step_period = e->dev[0].period;
     }
     rc = pt_state_commit(&h, &st);
     if (rc == PT_OK) {
@@ -186,19 +186,26 @@ static int import_one(imp_ctx *x, cli_ctx *c, const pt_user *u, imp_src *s)
     }
 
     memset(&e, 0, sizeof e);
-    if (pt_enrolment_new_id(e.id) != PT_OK) {
+    pt_device *d = &e.dev[0];
+    if (pt_enrolment_new_id(e.id) != PT_OK || pt_enrolment_new_id(d->id) != PT_OK) {
         report(x, u->name, false, "no random id (libgcrypt)", 0, s->notes);
         return CLI_SYSERR;
     }
     e.status = PT_ENROL_ACTIVE;
     e.created = x->now;
     e.expires = 0;
-    e.confirmed_step = -1;
-    e.alg = PT_ALG_SHA1; /* both sources are HMAC-SHA1 */
-    e.digits = s->digits;
-    e.period = s->period;
-    memcpy(e.secret, s->secret, s->secret_len);
-    e.secret_len = s->secret_len;
+    e.ndevices = 1; /* one device, named as the first enrolment's is */
+    snprintf(d->name, sizeof d->name, "%s", PT_DEVICE_DEFAULT);
+    d->status = PT_ENROL_ACTIVE;
+    d->created = x->now;
+    d->expires = 0;
+    d->confirmed_step = -1;
+    d->command_step = -1;
+    d->alg = PT_ALG_SHA1; /* both sources are HMAC-SHA1 */
+    d->digits = s->digits;
+    d->period = s->period;
+    memcpy(d->secret, s->secret, s->secret_len);
+    d->secret_len = s->secret_len;
     if (s->nscratch > 0) {
         rc = pt_backup_import(s->scratch, s->nscratch, &e.backup);
     } else { /* no codes: an empty set with valid parameters, as `backup_codes = 0` makes */

@@ -9,6 +9,7 @@
  * user's own file anyway (system mode is the answer to that; pam-totp(1) explains).
  * Run by root with a code, the answer goes through the locked runtime state exactly like a login
  * (replay refused, failures counted). */
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "pt_error.h"
@@ -19,7 +20,7 @@ void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t sk
 {
     if (typed_digits > 0) {
         cli_err("code not accepted: it has %u digit%s, the app's codes have %u", typed_digits,
-                typed_digits == 1 ? "" : "s", e->digits);
+                typed_digits == 1 ? "" : "s", pt_enrolment_digits(e));
     } else if (skew != 0) {
         int64_t mag = skew < 0 ? -skew : skew;
         long long min = (long long)((mag + 30) / 60);
@@ -35,8 +36,26 @@ void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t sk
     }
 }
 
-static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *answer,
-                           bool allow_backup, int64_t now)
+/* Hides device skip (an index in e, or -1 for none) from the check: its codes prove nothing
+ * when it is the device being removed. It is marked pending for the duration of the check (only
+ * active devices of an active enrolment count) and put back before anything is written. */
+static pt_enrol_status hide_device(pt_enrolment *e, int skip)
+{
+    if (skip < 0 || (unsigned)skip >= e->ndevices)
+        return PT_ENROL_PENDING;
+    pt_enrol_status was = e->dev[skip].status;
+    e->dev[skip].status = PT_ENROL_PENDING;
+    return was;
+}
+
+static void show_device(pt_enrolment *e, int skip, pt_enrol_status was)
+{
+    if (skip >= 0 && (unsigned)skip < e->ndevices)
+        e->dev[skip].status = was;
+}
+
+static int confirm_as_root(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,
+                           bool allow_backup, int64_t now, int skip)
 {
     pt_state_handle h;
     pt_state st;
@@ -52,7 +71,9 @@ static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
                 u->name);
         return CLI_REFUSED;
     }
+    pt_enrol_status was = hide_device(e, skip);
     rc = pt_verify_answer(&c->opt, e, &st, answer, now, &out);
+    show_device(e, skip, was);
     if (rc != PT_OK) {
         pt_state_close(&h);
         cli_err("could not check the code: %s", pt_strerror(rc));
@@ -84,13 +105,16 @@ static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
     return CLI_OK;
 }
 
-/* Records the step a user-run command accepted in the enrolment (command_step), where the module
- * honours it: a code someone read from this command's line or terminal never logs in. */
-static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, int64_t step)
+/* Records the step a user-run command accepted in the enrolment (command_step of the device whose
+ * code it was), where the module honours it: a code someone read from this command's line or
+ * terminal never logs in. */
+static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, int64_t step,
+                               int device)
 {
-    if (step < 0 || step <= e->command_step)
+    if (step < 0 || device < 0 || (unsigned)device >= e->ndevices ||
+        step <= e->dev[device].command_step)
         return CLI_OK;
-    e->command_step = step;
+    e->dev[device].command_step = step;
     int rc = pt_enrolment_store(&c->opt, u, e);
     if (rc != PT_OK) {
         cli_err("cannot record the code as used in the enrolment of %s (%s): nothing was changed",
@@ -101,11 +125,12 @@ static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, in
 }
 
 static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,
-                           bool allow_backup, int64_t now)
+                           bool allow_backup, int64_t now, int skip)
 {
     pt_state st;
     const char *method = NULL;
     int64_t step = -1;
+    int device = -1;
     int rc = pt_state_read(&c->opt, u, &st);
     if (rc != PT_OK) {
         cli_err("cannot read your runtime state: %s", pt_strerror(rc));
@@ -118,7 +143,9 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
     }
     /* The used marks only count for the enrolment they were recorded against. */
     pt_state_bind(&st, e->id);
-    rc = pt_verify_stateless_step(&c->opt, e, &st, answer, now, &method, &step);
+    pt_enrol_status was = hide_device(e, skip);
+    rc = pt_verify_stateless_step(&c->opt, e, &st, answer, now, &method, &step, &device);
+    show_device(e, skip, was);
     if (rc < 0) {
         cli_err("could not check the code: %s", pt_strerror(rc));
         return CLI_SYSERR;
@@ -137,7 +164,7 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
         cli_report_refused(e, typed, 0);
         return CLI_REFUSED;
     }
-    return record_command_step(c, u, e, step);
+    return record_command_step(c, u, e, step, device);
 }
 
 int cli_code_arg(const char *arg, char *buf, size_t bufsz)
@@ -163,8 +190,8 @@ int cli_code_arg(const char *arg, char *buf, size_t bufsz)
     return CLI_OK;
 }
 
-int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
-                     bool allow_backup, const char *why)
+static int confirm(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
+                   bool allow_backup, const char *why, int skip)
 {
     char answer[PT_ANSWER_MAX + 1];
     int64_t now = cli_now();
@@ -192,9 +219,21 @@ int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *
         }
     }
     if (c->root)
-        st = confirm_as_root(c, u, e, answer, allow_backup, now);
+        st = confirm_as_root(c, u, e, answer, allow_backup, now, skip);
     else
-        st = confirm_as_user(c, u, e, answer, allow_backup, now);
+        st = confirm_as_user(c, u, e, answer, allow_backup, now, skip);
     pt_wipe(answer, sizeof(answer));
     return st;
+}
+
+int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
+                     bool allow_backup, const char *why)
+{
+    return confirm(c, u, e, code, allow_backup, why, -1);
+}
+
+int cli_confirm_code_except(cli_ctx *c, const pt_user *u, pt_enrolment *e, int skip,
+                            const char *code, const char *why)
+{
+    return confirm(c, u, e, code, true, why, skip);
 }

@@ -80,7 +80,7 @@ static bool asks_for_code(ptm_ctx *m, unsigned *digits)
         return false;
     if (pt_enrolment_load(&m->opt, &m->user, &m->enrol) != PT_OK)
         return false;
-    *digits = m->enrol.digits;
+    *digits = pt_enrolment_digits(&m->enrol); /* the first active device's */
     return m->enrol.status == PT_ENROL_ACTIVE;
 }
 

@@ -32,14 +32,17 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
               left, NULL);
 }
 
-/* Re-reads the enrolment once the state lock is held, when the state is bound to another
- * enrolment id than the copy loaded before the prompt: another login already used a newer
- * enrolment (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old
- * copy would bind the state back to the old id and forget the new set's used codes. What is read
- * under the lock is never older than what the previous lock holder used. When the ids agree the
- * copy is the one the state refers to (a file read saved on every login); a login already past
- * its prompt when the codes were regenerated may then still finish with the old set, which
- * binds nothing backwards. */
+/* Re-reads the enrolment once the state lock is held when it may no longer be the copy loaded
+ * before the prompt:
+ *  - the state is bound to another enrolment id: another login already used a newer enrolment
+ *    (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old copy
+ *    would bind the state back to the old id and forget the new set's used codes;
+ *  - the file is not the one loaded (another inode, change time or size: every write replaces
+ *    it): a device was removed or added, or codes regenerated, while this login waited at its
+ *    prompt. A removed device's codes must stop at once, so the answer is checked against what
+ *    the file holds now.
+ * What is read under the lock is never older than what the previous lock holder used. When
+ * neither changed, the copy is used as it is (one stat, no read, per login). */
 static int reload_enrolment(ptm_ctx *m)
 {
     pt_enrolment fresh;
@@ -68,8 +71,9 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
         return PAM_AUTHINFO_UNAVAIL;
     }
     /* The login's own enrolment (not one being set up at login), bound to another id. */
-    if (e == &m->enrol && m->state.enrolment[0] != '\0' &&
-        strcmp(m->state.enrolment, m->enrol.id) != 0) {
+    if (e == &m->enrol && ((m->state.enrolment[0] != '\0' &&
+                            strcmp(m->state.enrolment, m->enrol.id) != 0) ||
+                           pt_enrolment_changed(&m->opt, &m->user, &m->enrol) != 0)) {
         rc = reload_enrolment(m);
         if (rc != PAM_SUCCESS) {
             pt_state_close(&h);
@@ -121,7 +125,8 @@ static void report_success(ptm_ctx *m, const pt_verify_outcome *out)
         PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "backup", "codes_left", left, NULL);
         report_backup_left(m, out->codes_left);
     } else {
-        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "totp", NULL);
+        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "totp", "device", out->device_name,
+                  NULL);
     }
 }
 
@@ -160,7 +165,7 @@ static void report_failure(ptm_ctx *m, const pt_verify_outcome *out, unsigned nf
     else if (out->result == PT_ANSWER_CLOCK_SKEW)
         ptm_report_skew(m, out->skew);
     else if (out->result == PT_ANSWER_MALFORMED && out->typed_digits > 0)
-        ptm_report_digits(m, out->typed_digits, m->enrol.digits);
+        ptm_report_digits(m, out->typed_digits, pt_enrolment_digits(&m->enrol));
     if (out->locked_now) {
         int64_t left = pt_state_lock_left(&m->state, (int64_t)time(NULL));
         char l[32];

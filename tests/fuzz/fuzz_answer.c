@@ -34,11 +34,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     memcpy(enrol.id, "0123456789abcdef0123456789abcdef", PT_ID_HEX + 1);
     enrol.status = PT_ENROL_ACTIVE;
     enrol.created = NOW - 86400;
-    enrol.alg = PT_ALG_SHA1;
-    enrol.digits = 6;
-    enrol.period = 30;
-    enrol.secret_len = 20;
-    memcpy(enrol.secret, "12345678901234567890", 20); /* RFC 6238's key */
+    enrol.ndevices = 1;
+    memcpy(enrol.dev[0].id, enrol.id, PT_ID_HEX + 1);
+    memcpy(enrol.dev[0].name, "default", 8);
+    enrol.dev[0].status = PT_ENROL_ACTIVE;
+    enrol.dev[0].created = NOW - 86400;
+    enrol.dev[0].confirmed_step = -1;
+    enrol.dev[0].alg = PT_ALG_SHA1;
+    enrol.dev[0].digits = 6;
+    enrol.dev[0].period = 30;
+    enrol.dev[0].secret_len = 20;
+    memcpy(enrol.dev[0].secret, "12345678901234567890", 20); /* RFC 6238's key */
     enrol.backup.kdf.m_kib = 8;
     enrol.backup.kdf.t = 1;
     enrol.backup.kdf.p = 1;
@@ -46,8 +52,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     enrol.backup.count = 10;
     for (unsigned i = 0; i < enrol.backup.count; i++)
         memset(enrol.backup.hash[i], (int)i + 1, PT_BACKUP_HASH_LEN);
-    if (pt_hotp(enrol.alg, enrol.secret, enrol.secret_len,
-                (uint64_t)pt_totp_step(NOW, enrol.period), enrol.digits, right_code) != PT_OK)
+    if (pt_hotp(enrol.dev[0].alg, enrol.dev[0].secret, enrol.dev[0].secret_len,
+                (uint64_t)pt_totp_step(NOW, enrol.dev[0].period), enrol.dev[0].digits, right_code) != PT_OK)
         abort();
     return 0;
 }
@@ -81,12 +87,12 @@ static bool trims_to_valid_code(const char *in)
             return false;
         }
     }
-    if (n != enrol.digits)
+    if (n != enrol.dev[0].digits)
         return false;
     for (int d = -1; d <= 1; d++) {
         char c[PT_CODE_MAX + 1];
-        if (pt_hotp(enrol.alg, enrol.secret, enrol.secret_len,
-                    (uint64_t)(pt_totp_step(NOW, enrol.period) + d), enrol.digits, c) != PT_OK)
+        if (pt_hotp(enrol.dev[0].alg, enrol.dev[0].secret, enrol.dev[0].secret_len,
+                    (uint64_t)(pt_totp_step(NOW, enrol.dev[0].period) + d), enrol.dev[0].digits, c) != PT_OK)
             abort();
         if (memcmp(s, c, n) == 0)
             return true;
@@ -118,11 +124,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     int64_t step = 0;
-    rc = pt_totp_verify(enrol.alg, enrol.secret, enrol.secret_len, enrol.digits, enrol.period, NOW,
+    rc = pt_totp_verify(enrol.dev[0].alg, enrol.dev[0].secret, enrol.dev[0].secret_len, enrol.dev[0].digits, enrol.dev[0].period, NOW,
                         1, -1, answer, &step);
     FUZZ_ASSERT(rc == PT_TOTP_NOMATCH || rc == PT_TOTP_MATCH);
     if (rc == PT_TOTP_MATCH) /* the untrimmed check takes exactly the digits */
-        FUZZ_ASSERT(len == enrol.digits && trims_to_valid_code(answer));
+        FUZZ_ASSERT(len == enrol.dev[0].digits && trims_to_valid_code(answer));
 
     const char *method = NULL;
     rc = pt_verify_stateless(&opts, &enrol, NULL, answer, NOW, &method);
@@ -148,8 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* A clock-skew hint is for a wrong code only, within 15 minutes, outside the window. */
             if (out.result == PT_ANSWER_CLOCK_SKEW)
                 FUZZ_ASSERT(out.skew != 0 && out.skew >= -PT_SKEW_SECONDS &&
-                            out.skew <= PT_SKEW_SECONDS && out.skew % (int64_t)enrol.period == 0 &&
-                            (out.skew > (int64_t)enrol.period || out.skew < -(int64_t)enrol.period));
+                            out.skew <= PT_SKEW_SECONDS && out.skew % (int64_t)enrol.dev[0].period == 0 &&
+                            (out.skew > (int64_t)enrol.dev[0].period || out.skew < -(int64_t)enrol.dev[0].period));
         }
     }
     free(answer);
