@@ -10,8 +10,8 @@ static void help(void)
 {
     printf("Usage: pam-totp devices [--json] [--user NAME]\n\n"
            "Lists your devices (authenticator apps): name, when it was added, when a code of it\n"
-           "last logged in. A device still waiting for `pam-totp enrol --verify` is marked\n"
-           "pending; its codes do not log in.\n\n"
+           "last logged in. A device added but not yet confirmed is marked pending; its codes\n"
+           "do not log in.\n\n"
            "  --json       a JSON array of {name, created, last_used} (UNIX seconds; last_used\n"
            "               null when never), plus pending: true for a pending device\n"
            "  --user NAME  another user's devices (root only)\n"

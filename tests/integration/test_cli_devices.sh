@@ -79,6 +79,12 @@ check "phone last used at its login ($lu_phone)" test "$lu_phone" -ge $((T + 120
 check "laptop last used at its login ($lu_laptop)" test "$lu_laptop" -ge $((T + 150)) -a "$lu_laptop" -le $((T + 151))
 check "last_used lives in the root-owned state, not the user's file" grep -q '^last_used = ' "$STATE/$U"
 check_not "the user's file holds no last use" grep -q 'last_used' "$FU"
+COMP="$PT_SOURCE_DIR/cli/pam-totp.bash-completion"
+expect_eq "bash completion offers the device names to remove-device" "$(bash -c '
+    source "$1"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+    _pam_totp 2>/dev/null; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMP" "$PT_CLI" remove-device \
+    --config "$CONF" --user "$U" '' | sort | tr '\n' ' ')" "laptop phone "
 run 0 "devices (text)" cli_as_at $((T + 160)) "$U" devices
 check "the text lists laptop" grep -q '^  laptop ' "$OUT"
 
