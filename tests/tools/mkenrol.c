@@ -72,8 +72,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: no user %s\n", argv[0], name);
         return 1;
     }
-    if (add != NULL)
-        return add_device(&o, &u, add, b32, argv[0]);
+    if (add != NULL) {
+        int st = add_device(&o, &u, add, b32, argv[0]);
+        pt_user_free(&u);
+        return st;
+    }
     int rc = pt_enrolment_new(&o, (int64_t)time(NULL), &e);
     if (rc == PT_OK)
         rc = pt_base32_decode(b32, e.dev[0].secret, sizeof(e.dev[0].secret),
