@@ -182,8 +182,9 @@ static int check_existing(cli_ctx *c, const pt_user *u, const enrol_args *a)
     }
     if (old.status == PT_ENROL_ACTIVE) {
         if (!a->force || a->begin) {
-            cli_err("%s is already enrolled: `pam-totp enrol --force` replaces the enrolment "
-                    "(a current code or a backup code is needed)",
+            cli_err("%s is already enrolled: `pam-totp enrol --add --name NAME` adds another "
+                    "device; `pam-totp enrol --force` replaces the enrolment (a current code or a "
+                    "backup code is needed)",
                     u->name);
             st = CLI_REFUSED;
         } else {
