@@ -42,8 +42,8 @@ static void help(void)
            "                   or device after --add)\n"
            "  --add            add another device (authenticator) to an active enrolment; needs a\n"
            "                   current code of a device you have, or a backup code\n"
-           "  --name DEVICE    the device's name (default: \"default\" for the first);\n"
-           "                   " PT_DEVICE_NAME_RULE "\n"
+           "  --name DEVICE    the device's name (the first: \"default\" unless given); 1 to 32\n"
+           "                   letters, digits, '.', '_' or '-', starting with a letter or digit\n"
            "  --user NAME      enrol another user (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
