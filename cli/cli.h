@@ -95,6 +95,11 @@ int64_t cli_now(void);
 
 /* Loads the user's enrolment. Returns PT_OK, PT_ERR_NOENT, or the core's error. */
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
+/* Stores e, a changed copy of what cli_load_enrolment loaded, unless the file was replaced
+ * since (then nothing is written and the user is told to run the command again: a change made
+ * meanwhile, such as a removed device, is never undone); then e's stamp names the file written.
+ * Returns an exit status; says what went wrong. */
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 
 /* Checks the user's current code (or backup code when allow_backup) before a change to their own
  * MFA. code: a --code argument (see cli_code_arg), or NULL to ask on the terminal. Root needs none

@@ -55,12 +55,8 @@ static int remove_from(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char
     char name[PT_DEVICE_NAME_MAX + 1];
     snprintf(name, sizeof(name), "%s", d->name);
     pt_device_remove(e, (unsigned)i);
-    int rc = pt_enrolment_store(&c->opt, u, e);
-    if (rc != PT_OK) {
-        cli_err("cannot save the enrolment of %s: %s; nothing was removed", u->name,
-                pt_strerror(rc));
-        return CLI_SYSERR;
-    }
+    if ((st = cli_store_if_unchanged(c, u, e)) != CLI_OK)
+        return st;
     cli_audit(LOG_NOTICE, "device_removed", u, cli_is_other_user(u), "device", name, NULL, NULL);
     unsigned left = pt_device_active_count(e);
     printf("Device \"%s\" removed for %s: its codes no longer work. %u device%s left.\n", name,

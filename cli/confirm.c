@@ -115,13 +115,8 @@ static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, in
         step <= e->dev[device].command_step)
         return CLI_OK;
     e->dev[device].command_step = step;
-    int rc = pt_enrolment_store(&c->opt, u, e);
-    if (rc != PT_OK) {
-        cli_err("cannot record the code as used in the enrolment of %s (%s): nothing was changed",
-                u->name, pt_strerror(rc));
-        return CLI_SYSERR;
-    }
-    return CLI_OK;
+    /* Only over the file that was read: a device removed meanwhile must not come back. */
+    return cli_store_if_unchanged(c, u, e);
 }
 
 static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,

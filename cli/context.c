@@ -261,3 +261,27 @@ int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bo
         return cli_usage_error(c, "name the user: pam-totp %s NAME (or --user NAME)", c->verb);
     return CLI_OK;
 }
+
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
+{
+    /* A code asked on the terminal can take minutes: a device removed meanwhile (by root, or
+     * another pam-totp) must not come back with this write. */
+    if (pt_enrolment_changed(&c->opt, u, e) != 0) {
+        cli_err("the enrolment of %s changed while this command ran; nothing was saved: run "
+                "the command again", u->name);
+        return CLI_REFUSED;
+    }
+    int rc = pt_enrolment_store(&c->opt, u, e);
+    if (rc != PT_OK) {
+        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
+        return cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
+    }
+    /* What was written is what the next change of this command must find (command_step is
+     * saved before the change it guards). */
+    if (pt_enrolment_restamp(&c->opt, u, e) != PT_OK) {
+        cli_err("cannot check the enrolment of %s after saving it; run the command again",
+                u->name);
+        return CLI_SYSERR;
+    }
+    return CLI_OK;
+}

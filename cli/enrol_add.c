@@ -55,14 +55,9 @@ static int room_for(const pt_user *u, const pt_enrolment *e, const char *name)
     return CLI_OK;
 }
 
-static int store(cli_ctx *c, const pt_user *u, const pt_enrolment *e)
+static int store(cli_ctx *c, const pt_user *u, pt_enrolment *e)
 {
-    int rc = pt_enrolment_store(&c->opt, u, e);
-    if (rc != PT_OK) {
-        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
-        return cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
-    }
-    return CLI_OK;
+    return cli_store_if_unchanged(c, u, e);
 }
 
 static void report_added(const pt_user *u, const pt_device *d, bool json, unsigned total)

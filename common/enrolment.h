@@ -156,6 +156,9 @@ int pt_enrolment_store(const pt_options *o, const pt_user *u, const pt_enrolment
 /* Whether the user's enrolment file is no longer the one e was loaded from (replaced, removed,
  * or changed): 1 changed, 0 the same, < 0 cannot tell (the caller treats it as changed). */
 int pt_enrolment_changed(const pt_options *o, const pt_user *u, const pt_enrolment *e);
+/* Sets e->stamp to the user's enrolment file as it is now (after e was stored, so that a later
+ * pt_enrolment_changed compares with what was written). PT_OK, PT_ERR_NOENT, PT_ERR_IO. */
+int pt_enrolment_restamp(const pt_options *o, const pt_user *u, pt_enrolment *e);
 /* Removes the user's enrolment file. PT_ERR_NOENT when there is none. */
 int pt_enrolment_remove(const pt_options *o, const pt_user *u);
 /* Whether u has a file at the home-mode default place (PT_HOME_ENROLMENT_FILE), which system

@@ -116,7 +116,9 @@ static int load_op(int dirfd, const char *name, const char *path, uid_t owner, v
     int rc = pt_file_open_checked(dirfd, name, path, &r, &fd);
     if (rc != PT_OK)
         return rc;
-    if (fstat(fd, &sb) != 0) {
+    /* The same call as changed_op's, so both see the same times (a preloaded library such as
+     * libfaketime may rewrite the times of one and not the other). */
+    if (fstatat(fd, "", &sb, AT_EMPTY_PATH) != 0) {
         pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return PT_ERR_IO;
@@ -151,6 +153,24 @@ static int changed_op(int dirfd, const char *name, const char *path, uid_t owner
 int pt_enrolment_changed(const pt_options *o, const pt_user *u, const pt_enrolment *e)
 {
     return run(o, u, false, changed_op, (void *)e);
+}
+
+static int restamp_op(int dirfd, const char *name, const char *path, uid_t owner, void *ctx)
+{
+    (void)owner;
+    pt_enrolment *e = ctx;
+    struct stat sb;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return errno == ENOENT ? PT_ERR_NOENT : PT_ERR_IO;
+    }
+    stamp_of(&sb, &e->stamp);
+    return PT_OK;
+}
+
+int pt_enrolment_restamp(const pt_options *o, const pt_user *u, pt_enrolment *e)
+{
+    return run(o, u, false, restamp_op, e);
 }
 
 int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e)

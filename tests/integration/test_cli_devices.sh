@@ -133,6 +133,20 @@ expect_eq "its QR decodes to the printed URI" "$(decode_qr utf8 "$TR")" "$(print
 expect_match "the URI has desk's secret" "$(printed_uri "$TR")" "secret=$(dev_secret "$FU" desk)&"
 expect_eq "desk is active" "$(awk '$1=="name"{n=$3} $1=="status" && n=="desk"{print $3}' "$FU")" active
 
+log "a change made while the command waited for the code is never undone"
+"$PT_TOOLS/pt-mkenrol" --add extra "$U" KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU "config=$CONF"
+cat >"$T_DIR/meanwhile.sh" <<EOS
+"$PT_CLI" --config "$CONF" remove-device extra --user "$U" >/dev/null 2>&1 || exit 1
+echo "${BACKUP[2]}"
+EOS
+rc=0
+"$PT_TOOLS/pt-ptyrun" -t 60 -l "$T_DIR/mw.log" -e 'Current code' -x "bash $T_DIR/meanwhile.sh" -- \
+    runuser -u "$U" -- "$PT_CLI" --config "$CONF" remove-device desk >/dev/null 2>&1 || rc=$?
+expect_eq "the user's remove-device is refused" "$rc" 1
+check "and says to run it again" grep -aq 'changed while this command ran' "$T_DIR/mw.log"
+check_not "the device root removed meanwhile stays removed" grep -qx 'name = extra' "$FU"
+check "desk is still there" grep -qx 'name = desk' "$FU"
+
 log "a login waiting at its prompt when its device is removed is refused; the others are not"
 # Real time on a user of its own (pamtester through pam_wrapper on a pseudo-terminal).
 WRAPPER=/usr/lib/x86_64-linux-gnu/libpam_wrapper.so
