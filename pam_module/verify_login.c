@@ -70,7 +70,8 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                    m->lname, pt_strerror(rc));
         return PAM_AUTHINFO_UNAVAIL;
     }
-    /* The login's own enrolment (not one being set up at login), bound to another id. */
+    /* The login's own enrolment (not one being set up at login): the state is bound to another
+     * id, or the file was replaced while the user typed. */
     if (e == &m->enrol && ((m->state.enrolment[0] != '\0' &&
                             strcmp(m->state.enrolment, m->enrol.id) != 0) ||
                            pt_enrolment_changed(&m->opt, &m->user, &m->enrol) != 0)) {
