@@ -113,7 +113,8 @@ static inline int64_t pt_state_time(int64_t now)
 void pt_state_device_used(pt_state *st, const char *device_id, int64_t now);
 /* When device_id last logged in, or -1 never. */
 int64_t pt_state_device_last_used(const pt_state *st, const char *device_id);
-/* Forgets the entries of devices e no longer has. */
+/* Forgets the entries of devices e no longer has, and when there were any, the remembered hosts
+ * (a host remembered after a removed device's code must not skip the prompt). */
 void pt_state_prune_devices(pt_state *st, const pt_enrolment *e);
 /* Parses one "last_used = ID,T" value into st (for pt_state_parse). */
 int pt_state_parse_last_used(const char *v, size_t n, const char *path, unsigned line,

@@ -49,6 +49,10 @@ void pt_state_prune_devices(pt_state *st, const pt_enrolment *e)
     }
     for (unsigned i = kept; i < PT_DEVICES_MAX; i++)
         memset(&st->last_used[i], 0, sizeof st->last_used[i]);
+    /* A device that logged in is gone (removed, maybe lost): a host remembered after one of its
+     * codes must ask again. Which device remembered which host is not kept, so all go. */
+    if (kept < st->ndevices)
+        pt_state_forget_hosts(st);
     st->ndevices = kept;
 }
 

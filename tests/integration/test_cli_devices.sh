@@ -11,6 +11,9 @@
 command -v jq >/dev/null || skip "jq missing: run scripts/test.sh (it installs the test packages)"
 syslog_start
 
+# remember_host: a host remembered after a code login must ask again once a device that logged
+# in is removed (it may be the lost one).
+write_conf "remember_host = 3600"
 U=ptdev-$$a
 W=ptdev-$$b
 X=ptdev-$$c
@@ -20,6 +23,8 @@ new_user "$X"
 FU="$(home_of "$U")/.pam_totp"
 PAM_AUTH_ERR=7
 PAM_AUTHINFO_UNAVAIL=9
+PAM_CONV_ERR=19
+PAM_IGNORE=25
 
 # Everything at a fixed moment (faketime): 5 s into a 30 s step.
 T=2000000015
@@ -65,8 +70,10 @@ expect_eq "phone's code again: refused" "$rc" $PAM_AUTH_ERR
 rc=0; login_at $((T + 122)) "$U" "$(totp_code "$S2" $((T + 122)))" || rc=$?
 expect_eq "laptop's code of the step already used by phone: refused (one last step per user)" "$rc" $PAM_AUTH_ERR
 c2=$(totp_code "$S2" $((T + 150)))
-rc=0; login_at $((T + 150)) "$U" "$c2" || rc=$?
-expect_eq "laptop's code of the next step logs in" "$rc" 0
+rc=0; login_at $((T + 150)) --rhost 192.0.2.9 "$U" "$c2" || rc=$?
+expect_eq "laptop's code of the next step logs in (from 192.0.2.9)" "$rc" 0
+rc=0; login_at $((T + 152)) --rhost 192.0.2.9 "$U" || rc=$?
+expect_eq "192.0.2.9 is remembered: no prompt" "$rc" $PAM_IGNORE
 rc=0; login_at $((T + 151)) "$U" "$c2" || rc=$?
 expect_eq "laptop's code again: refused" "$rc" $PAM_AUTH_ERR
 check "the audit line names the device" grep -q "event=login_ok user=$U .*method=totp device=laptop" "$T_SYSLOG"
@@ -77,7 +84,7 @@ lu_phone=$(jq '.[0].last_used' <"$OUT")
 lu_laptop=$(jq '.[1].last_used' <"$OUT")
 check "phone last used at its login ($lu_phone)" test "$lu_phone" -ge $((T + 120)) -a "$lu_phone" -le $((T + 121))
 check "laptop last used at its login ($lu_laptop)" test "$lu_laptop" -ge $((T + 150)) -a "$lu_laptop" -le $((T + 151))
-check "last_used lives in the root-owned state, not the user's file" grep -q '^last_used = ' "$STATE/$U"
+check "last_used lives in the root-owned state, not the user's file" grep -q '^last_used = ' "$STATE/uid:$(id -u "$U")"
 check_not "the user's file holds no last use" grep -q 'last_used' "$FU"
 COMP="$PT_SOURCE_DIR/cli/pam-totp.bash-completion"
 expect_eq "bash completion offers the device names to remove-device" "$(bash -c '
@@ -105,6 +112,8 @@ run 1 "removing laptop with laptop's own code: refused" cli_as_at $((T + 180)) "
 run 1 "an unknown device" cli_as_at $((T + 180)) "$U" remove-device tablet --code "$(totp_code "$S1" $((T + 180)))"
 check "the message lists the devices" grep -q 'phone laptop' "$ERR"
 run 0 "removing laptop with phone's code" cli_as_at $((T + 181)) "$U" remove-device LAPTOP --code "$(totp_code "$S1" $((T + 181)))"
+rc=0; login_at $((T + 200)) --rhost 192.0.2.9 "$U" || rc=$?
+expect_eq "the host remembered after laptop's login asks again once laptop is gone" "$rc" $PAM_CONV_ERR
 rc=0; login_at $((T + 210)) "$U" "$(totp_code "$S2" $((T + 210)))" || rc=$?
 expect_eq "a removed device's code is refused" "$rc" $PAM_AUTH_ERR
 rc=0; login_at $((T + 240)) "$U" "$(totp_code "$S1" $((T + 240)))" || rc=$?

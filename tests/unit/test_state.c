@@ -270,9 +270,16 @@ static void test_last_used(void **state)
     memset(&e, 0, sizeof e);
     e.ndevices = 1;
     snprintf(e.dev[0].id, sizeof e.dev[0].id, "%032x", 0x100 + PT_DEVICES_MAX + 1);
+    assert_true(pt_state_remember_host(&st, "192.0.2.7", 1000));
     pt_state_prune_devices(&st, &e);
     assert_int_equal(st.ndevices, 1);
     assert_int_equal(pt_state_device_last_used(&st, e.dev[0].id), 1000 + PT_DEVICES_MAX + 1);
+    /* A device that logged in is gone: remembered hosts are forgotten (it may be the lost one);
+     * pruning with nothing to drop keeps them. */
+    assert_int_equal(st.nhosts, 0);
+    assert_true(pt_state_remember_host(&st, "192.0.2.7", 1000));
+    pt_state_prune_devices(&st, &e);
+    assert_int_equal(st.nhosts, 1);
 
     expect_line(7, "first_required = 0\nlast_used = 0123,5", "line 8: last_used must be DEVICE,TIME");
     expect_line(7, "first_required = 0\nlast_used = 00000000000000000000000000000001,-5",
