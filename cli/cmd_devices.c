@@ -8,13 +8,13 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp devices [--json] [--user NAME]\n\n"
+    printf("Usage: pam-totp devices [--json] [[--user] NAME]\n\n"
            "Lists your devices (authenticator apps): name, when it was added, when a code of it\n"
            "last logged in. A device added but not yet confirmed is marked pending; its codes\n"
            "do not log in.\n\n"
            "  --json       a JSON array of {name, created, last_used} (UNIX seconds; last_used\n"
            "               null when never), plus pending: true for a pending device\n"
-           "  --user NAME  another user's devices (root only)\n"
+           "  --user NAME  another user's devices (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
 
@@ -118,8 +118,8 @@ int cmd_devices(cli_ctx *c, int argc, char **argv)
         default: return cli_usage_hint(c);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(c, "unexpected argument: %s", argv[optind]);
+    if ((st = cli_take_user(c, argc, argv, &name, false)) != CLI_OK)
+        return st;
     if ((st = cli_load_config(c)) != CLI_OK)
         return st;
     if ((st = cli_refuse_system_mode(c, "list your devices")) != CLI_OK)

@@ -13,12 +13,14 @@
 
 static void help(void)
 {
-    printf("Usage: pam-totp remove-device NAME [--code CODE] [--user NAME]\n\n"
+    printf("Usage: pam-totp remove-device NAME [--code -] [--user USER]\n\n"
            "Removes the device (authenticator) NAME: its codes stop working at once, also for a\n"
            "login waiting at its prompt. You need a current code of another device or a backup\n"
            "code. The last device cannot be removed: `pam-totp disable` removes the enrolment.\n\n"
-           "  --code CODE  the code (else asked on the terminal with echo off)\n"
-           "  --user NAME  another user's device (root only; no code needed)\n"
+           "  --code -     read the code from standard input (else it is asked on the terminal\n"
+           "               with echo off; a code written here instead is visible to other\n"
+           "               local users)\n"
+           "  --user USER  another user's device (root only; no code needed)\n"
            "  --config PATH, --help\n");
 }
 

@@ -149,12 +149,27 @@ int cli_enrol_add_verify(cli_ctx *c, const pt_user *u, pt_enrolment *e, const en
                 "--begin` again", d->name, t, d->name);
         return CLI_REFUSED;
     }
-    int ok = pt_verify_confirm(&c->opt, e, a->verify_code, now);
+    /* "-": the code from standard input (a code on the line is harmless here: the step that
+     * activates is recorded as the device's confirmed_step and never accepted at login). */
+    char answer[PT_ANSWER_MAX + 1] = "";
+    const char *code = a->verify_code;
+    if (strcmp(code, "-") == 0) {
+        int st = cli_code_arg(code, answer, sizeof(answer));
+        if (st != CLI_OK)
+            return st;
+        code = answer;
+    }
+    int ok = pt_verify_confirm(&c->opt, e, code, now);
+    unsigned typed = 0;
+    int64_t skew = 0;
+    if (ok == 0 && pt_verify_explain(&c->opt, e, code, now, &typed, &skew) < 0)
+        ok = -1;
+    pt_wipe(answer, sizeof(answer));
     if (ok < 0)
         return CLI_SYSERR;
     if (ok != 1) {
-        cli_err("code not accepted for the device \"%s\": check the phone's clock and try the "
-                "current code", d->name);
+        cli_err("code not accepted for the device \"%s\"", d->name);
+        cli_report_refused(e, typed, skew);
         return CLI_REFUSED;
     }
     pt_enrolment_activate(e);
