@@ -69,13 +69,12 @@ int bench_ours_setup(bench_case *c, const bench_env *env)
         return -1;
     if (pt_enrolment_new(&c->opt, bench_clock_get(), &c->enr) != PT_OK)
         return -1;
-    c->enr.status = PT_ENROL_ACTIVE;
-    c->enr.expires = 0;
-    c->enr.alg = PT_ALG_SHA1;
-    c->enr.digits = 6;
-    c->enr.period = env->period;
-    memcpy(c->enr.secret, env->secret, sizeof(env->secret));
-    c->enr.secret_len = sizeof(env->secret);
+    pt_enrolment_activate(&c->enr);
+    c->enr.dev[0].alg = PT_ALG_SHA1;
+    c->enr.dev[0].digits = 6;
+    c->enr.dev[0].period = env->period;
+    memcpy(c->enr.dev[0].secret, env->secret, sizeof(env->secret));
+    c->enr.dev[0].secret_len = sizeof(env->secret);
     if (c->ncodes == 0)
         c->ncodes = OURS_DEFAULT_CODES;
     if (pt_backup_generate(c->ncodes, &c->enr.backup, c->codes) != PT_OK) {

@@ -49,6 +49,8 @@ int cmd_list(cli_ctx *c, int argc, char **argv);
 int cmd_migrate(cli_ctx *c, int argc, char **argv);
 int cmd_doctor(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
+int cmd_devices(cli_ctx *c, int argc, char **argv);
+int cmd_remove_device(cli_ctx *c, int argc, char **argv);
 
 /* ---- context.c: configuration and whom we act on ---- */
 
@@ -99,12 +101,17 @@ int64_t cli_now(void);
  * or the core's error. cli_load_enrolment_meta: without opening a sealed secret (status, list). */
 int cli_load_enrolment(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 int cli_load_enrolment_meta(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
+/* Stores e, a changed copy of what cli_load_enrolment loaded, unless the file was replaced
+ * since (then nothing is written and the user is told to run the command again: a change made
+ * meanwhile, such as a removed device, is never undone); then e's stamp names the file written.
+ * Returns an exit status; says what went wrong. */
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, pt_enrolment *e);
 
 /* Checks the user's current code (or backup code when allow_backup) before a change to their own
  * MFA. code: a --code argument (see cli_code_arg), or NULL to ask on the terminal. Root needs none
  * unless code is given. Non-root: stateless check against the state read (lock and replay from
- * it), and an accepted TOTP step is stored in e and its file as command_step, so the code never
- * logs in afterwards. Returns an exit status. */
+ * it), and an accepted TOTP step is stored in e and its file as the device's command_step, so
+ * the code never logs in afterwards. Returns an exit status. */
 int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
                      bool allow_backup, const char *why);
 /* The code of a --code argument into buf: "-" reads one line of standard input (echo off on a
@@ -125,6 +132,13 @@ bool cli_login_account(const struct passwd *pw, unsigned long uid_min);
  * off, else "check the phone's clock". typed_digits and skew as in pt_verify_outcome. */
 void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t skew);
 
+/* Like cli_confirm_code, but a code of device skip (an index in e) does not count: removing a
+ * device needs a code of another device or a backup code. */
+int cli_confirm_code_except(cli_ctx *c, const pt_user *u, pt_enrolment *e, int skip,
+                            const char *code, const char *why);
+/* Checks a device name from the command line; says what is allowed when it is not. */
+int cli_check_device_name(const char *name);
+
 /* ---- policy view (status and list) ---- */
 typedef struct {
     bool enrolled;        /* an active enrolment */
@@ -135,6 +149,7 @@ typedef struct {
     int64_t lock_left;    /* seconds, -1 until unlocked */
     unsigned codes_left;
     unsigned codes_total;
+    unsigned devices;     /* active devices (authenticators) */
     int64_t deadline;     /* end of the enrolment grace; 0 none; -1 starts at first login */
     int64_t since;        /* created, when enrolled */
 } cli_view;

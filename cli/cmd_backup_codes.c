@@ -29,11 +29,8 @@ static int regenerate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
         cli_err("cannot generate backup codes");
         return CLI_SYSERR;
     }
-    int rc = pt_store_enrolment_store(c->store, u, e);
-    if (rc != PT_OK) {
-        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
-        st = CLI_SYSERR;
-    } else {
+    st = cli_store_if_unchanged(c, u, e);
+    if (st == CLI_OK) {
         char count[16];
         snprintf(count, sizeof(count), "%u", n);
         cli_audit(LOG_NOTICE, "codes_regenerated", u, cli_is_other_user(u), "codes", count,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "base32.h"
 #include "cli.h"
+#include "enrol.h"
 #include "log.h"
 #include "pt_error.h"
 #include "totp.h"
@@ -16,32 +17,33 @@
 
 #define TRIES 3
 
-typedef struct {
-    bool force, begin, json;
-    const char *verify_code, *code, *name;
-    cli_qr_mode qr;
-} enrol_args;
 
 static void help(void)
 {
-    printf("Usage: pam-totp enrol [--force] [--qr=utf8|ansi|none] [[--user] NAME]\n"
-           "       pam-totp enrol --begin [--json] [[--user] NAME]\n"
-           "       pam-totp enrol --verify CODE|- [--json] [[--user] NAME]\n\n"
+    printf("Usage: pam-totp enrol [--force] [--name DEVICE] [--qr=utf8|ansi|none] [[--user] NAME]\n"
+           "       pam-totp enrol --begin [--name DEVICE] [--json] [[--user] NAME]\n"
+           "       pam-totp enrol --verify CODE|- [--json] [[--user] NAME]\n"
+           "       pam-totp enrol --add --name DEVICE [--begin [--json]] [--code -] [[--user] NAME]\n\n"
            "Sets up an authenticator app: shows a QR code and the secret, asks for a code from the\n"
            "app, then prints one-time backup codes. An existing enrolment is kept unless --force;\n"
            "replacing your own needs a current code or a backup code.\n\n"
            "  --force          replace an active enrolment\n"
-           "  --code -         read the current code for --force from standard input (else it\n"
-           "                   is asked on the terminal; a code written here instead is visible\n"
-           "                   to other local users)\n"
+           "  --code -         read the current code for --force or --add from standard input\n"
+           "                   (else it is asked on the terminal; a code written here instead is\n"
+           "                   visible to other local users)\n"
            "  --qr=MODE        utf8 (half blocks), ansi (colours) or none; default: utf8 when the\n"
            "                   locale is UTF-8, ansi otherwise. Dark on light whatever the\n"
            "                   terminal's colours; a code that does not fit the terminal is not\n"
            "                   drawn (the key and the URI always are)\n"
            "  --begin          create a pending enrolment (expires after pending_ttl seconds)\n"
-           "  --verify CODE    confirm the pending enrolment with a code (- reads it from standard\n"
-           "                   input); prints the backup codes\n"
-           "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes)\n"
+           "  --verify CODE    confirm the pending enrolment or device with a code (- reads it\n"
+           "                   from standard input); prints the backup codes\n"
+           "  --json           JSON output (--begin: secret, uri, expires; --verify: backup_codes,\n"
+           "                   or device after --add)\n"
+           "  --add            add another device (authenticator) to an active enrolment; needs a\n"
+           "                   current code of a device you have, or a backup code\n"
+           "  --name DEVICE    the device's name (the first: \"default\" unless given); 1 to 32\n"
+           "                   letters, digits, '.', '_' or '-', starting with a letter or digit\n"
            "  --user NAME      enrol another user (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
@@ -58,7 +60,7 @@ int cli_new_backup_set(const cli_ctx *c, pt_enrolment *e, pt_backup_code *codes,
 }
 
 /* The otpauth URI and the grouped secret for e; *uri is malloc'd (holds the secret). */
-static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, char **uri,
+static int describe(const cli_ctx *c, const pt_user *u, const pt_device *e, char **uri,
                     char *b32, size_t b32sz, char *issuer, char *label)
 {
     pt_options_issuer(&c->opt, issuer, PT_TEXT_MAX);
@@ -73,7 +75,7 @@ static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, c
                 "change `label` in the configuration", label);
         return CLI_USAGE;
     }
-    if (pt_enrolment_secret_b32(e, b32, b32sz) != PT_OK)
+    if (pt_device_secret_b32(e, b32, b32sz) != PT_OK)
         return CLI_SYSERR;
     *uri = pt_otpauth_uri(issuer, label, b32, e->alg, e->digits, e->period);
     if (*uri == NULL) {
@@ -83,10 +85,10 @@ static int describe(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, c
     return CLI_OK;
 }
 
-/* Shows everything needed to add the account to an app: the key and the URI first, the QR code
- * last, so that on a small screen the code and the `after` lines printed below it (the prompt
- * included) are what stays visible. */
-static int show_setup(const cli_ctx *c, const pt_user *u, const pt_enrolment *e, cli_qr_mode qr,
+/* Shows everything needed to add the account (device e) to an app: the key and the URI first,
+ * the QR code last, so that on a small screen the code and the `after` lines printed below it
+ * (the prompt included) are what stays visible. */
+static int show_setup(const cli_ctx *c, const pt_user *u, const pt_device *e, cli_qr_mode qr,
                       unsigned after)
 {
     char b32[2 * PT_SECRET_MAX], grouped[3 * PT_SECRET_MAX], issuer[PT_TEXT_MAX],
@@ -139,8 +141,7 @@ static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
         cli_err("cannot generate backup codes");
         return CLI_SYSERR;
     }
-    e->status = PT_ENROL_ACTIVE;
-    e->expires = 0;
+    pt_enrolment_activate(e);
     int rc = pt_store_enrolment_store(c->store, u, e);
     if (rc != PT_OK) {
         cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
@@ -149,7 +150,7 @@ static int activate(cli_ctx *c, const pt_user *u, pt_enrolment *e, bool json)
         char count[16];
         snprintf(count, sizeof(count), "%u", n);
         cli_audit(LOG_NOTICE, "enrol_completed", u, cli_is_other_user(u), "codes", count,
-                  NULL, NULL);
+                  "device", e->dev[0].name);
         if (json) {
             printf("{\"backup_codes\": ");
             cli_json_codes(stdout, codes, n);
@@ -181,8 +182,9 @@ static int check_existing(cli_ctx *c, const pt_user *u, const enrol_args *a)
     }
     if (old.status == PT_ENROL_ACTIVE) {
         if (!a->force || a->begin) {
-            cli_err("%s is already enrolled: `pam-totp enrol --force` replaces the enrolment "
-                    "(a current code or a backup code is needed)",
+            cli_err("%s is already enrolled: `pam-totp enrol --add --name NAME` adds another "
+                    "device; `pam-totp enrol --force` replaces the enrolment (a current code or a "
+                    "backup code is needed)",
                     u->name);
             st = CLI_REFUSED;
         } else {
@@ -196,16 +198,20 @@ static int check_existing(cli_ctx *c, const pt_user *u, const enrol_args *a)
 static int ask_code(cli_ctx *c, pt_enrolment *e)
 {
     char answer[PT_ANSWER_MAX + 1];
+    int p = pt_device_pending(e);
+    if (p < 0)
+        return CLI_SYSERR;
+    const pt_device *d = &e->dev[p];
     for (int i = 1; i <= TRIES; i++) {
         char prompt[96];
-        snprintf(prompt, sizeof(prompt), "Enter the %u-digit code from the app: ", e->digits);
+        snprintf(prompt, sizeof(prompt), "Enter the %u-digit code from the app: ", d->digits);
         int r = cli_read_answer(prompt, answer, sizeof(answer));
         if (r == -1) {
             cli_err("no code given: nothing was changed; run `pam-totp enrol` again");
             return CLI_REFUSED;
         }
         int64_t now = cli_now();
-        if (now > e->expires) {
+        if (now > d->expires) {
             pt_wipe(answer, sizeof(answer));
             cli_err("the enrolment expired (pending_ttl): run `pam-totp enrol` again");
             return CLI_REFUSED;
@@ -231,20 +237,30 @@ static int ask_code(cli_ctx *c, pt_enrolment *e)
     return CLI_REFUSED;
 }
 
+/* A new pending enrolment whose device is named by --name (else "default"). */
+static int new_enrolment(const cli_ctx *c, const enrol_args *a, pt_enrolment *e)
+{
+    if (pt_enrolment_new(&c->opt, cli_now(), e) != PT_OK) {
+        cli_err("cannot create a new secret");
+        return CLI_SYSERR;
+    }
+    if (a->device != NULL)
+        snprintf(e->dev[0].name, sizeof(e->dev[0].name), "%s", a->device);
+    return CLI_OK;
+}
+
 static int enrol_interactive(cli_ctx *c, const pt_user *u, const enrol_args *a)
 {
     pt_enrolment e;
     int st = check_existing(c, u, a);
     if (st != CLI_OK)
         return st;
-    if (pt_enrolment_new(&c->opt, cli_now(), &e) != PT_OK) {
-        cli_err("cannot create a new secret");
+    if (new_enrolment(c, a, &e) != CLI_OK)
         return CLI_SYSERR;
-    }
-    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "interactive", NULL,
-              NULL);
+    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "interactive",
+              "device", e.dev[0].name);
     printf("Setting up TOTP for %s.\n\n", u->name);
-    st = show_setup(c, u, &e, a->qr, 1); /* below the code: the prompt */
+    st = show_setup(c, u, &e.dev[0], a->qr, 1); /* below the code: the prompt */
     if (st == CLI_OK)
         st = ask_code(c, &e);
     if (st == CLI_OK)
@@ -259,40 +275,57 @@ static int enrol_begin(cli_ctx *c, const pt_user *u, const enrol_args *a)
     int st = check_existing(c, u, a);
     if (st != CLI_OK)
         return st;
-    if (pt_enrolment_new(&c->opt, cli_now(), &e) != PT_OK) {
-        cli_err("cannot create a new secret");
+    if (new_enrolment(c, a, &e) != CLI_OK)
         return CLI_SYSERR;
-    }
     int rc = pt_store_enrolment_store(c->store, u, &e);
     if (rc != PT_OK) {
         pt_enrolment_wipe(&e);
         cli_err("cannot save the pending enrolment of %s: %s", u->name, pt_strerror(rc));
         return CLI_SYSERR;
     }
-    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "two_step", NULL, NULL);
+    cli_audit(LOG_NOTICE, "enrol_started", u, cli_is_other_user(u), "mode", "two_step",
+              "device", e.dev[0].name);
+    st = cli_enrol_show_pending(c, u, &e.dev[0], a);
+    pt_enrolment_wipe(&e);
+    return st;
+}
+
+int cli_enrol_show_pending(const cli_ctx *c, const pt_user *u, const pt_device *d,
+                           const enrol_args *a)
+{
+    int st;
     if (a->json) {
         char b32[2 * PT_SECRET_MAX], issuer[PT_TEXT_MAX], label[PT_TEXT_MAX];
         char *uri = NULL;
-        st = describe(c, u, &e, &uri, b32, sizeof(b32), issuer, label);
+        st = describe(c, u, d, &uri, b32, sizeof(b32), issuer, label);
         if (st == CLI_OK) {
             printf("{\"secret\": ");
             cli_json_string(stdout, b32);
             printf(", \"uri\": ");
             cli_json_string(stdout, uri);
-            printf(", \"expires\": %lld}\n", (long long)e.expires);
+            printf(", \"expires\": %lld}\n", (long long)d->expires);
             pt_wipe(uri, strlen(uri));
             free(uri);
         }
         pt_wipe(b32, sizeof(b32));
     } else {
         char t[64];
-        st = show_setup(c, u, &e, a->qr, 2); /* the line below and the shell's prompt */
-        cli_time_text(e.expires, t, sizeof(t));
+        st = show_setup(c, u, d, a->qr, 2); /* the line below and the shell's prompt */
+        cli_time_text(d->expires, t, sizeof(t));
         if (st == CLI_OK)
             printf("Then confirm with `pam-totp enrol --verify CODE` before %s.\n", t);
     }
-    pt_enrolment_wipe(&e);
     return st;
+}
+
+int cli_enrol_setup(const cli_ctx *c, const pt_user *u, const pt_device *d, cli_qr_mode qr)
+{
+    return show_setup(c, u, d, qr, true);
+}
+
+int cli_enrol_ask_code(cli_ctx *c, pt_enrolment *e)
+{
+    return ask_code(c, e);
 }
 
 static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
@@ -309,7 +342,9 @@ static int enrol_verify(cli_ctx *c, const pt_user *u, const enrol_args *a)
         cli_err("the enrolment of %s cannot be used: %s", u->name, pt_strerror(rc));
         return CLI_SYSERR;
     }
-    if (e.status == PT_ENROL_ACTIVE) {
+    if (e.status == PT_ENROL_ACTIVE && pt_device_pending(&e) >= 0) {
+        st = cli_enrol_add_verify(c, u, &e, a);
+    } else if (e.status == PT_ENROL_ACTIVE) {
         cli_err("%s is already enrolled; nothing to verify (`pam-totp status`)", u->name);
         st = CLI_REFUSED;
     } else if (now > e.expires) {
@@ -359,6 +394,7 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         {"user", required_argument, NULL, 'u'},   {"begin", no_argument, NULL, 'b'},
         {"verify", required_argument, NULL, 'v'}, {"json", no_argument, NULL, 'j'},
         {"code", required_argument, NULL, 'C'},   {"config", required_argument, NULL, 'c'},
+        {"add", no_argument, NULL, 'a'},          {"name", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ch, st;
@@ -375,6 +411,8 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         case 'v': a->verify_code = optarg; break;
         case 'j': a->json = true; break;
         case 'C': a->code = optarg; break;
+        case 'a': a->add = true; break;
+        case 'n': a->device = optarg; break;
         case 'c': c->config_path = optarg; break;
         case 'h': help(); return -1;
         default: return cli_usage_hint(c);
@@ -388,8 +426,16 @@ static int parse(cli_ctx *c, int argc, char **argv, enrol_args *a)
         return cli_usage_error(c, "--json goes with --begin or --verify");
     if (a->force && (a->begin || a->verify_code))
         return cli_usage_error(c, "--force works with the interactive enrolment only");
-    if (a->code && !a->force)
-        return cli_usage_error(c, "--code goes with --force");
+    if (a->code && !a->force && !a->add)
+        return cli_usage_error(c, "--code goes with --force or --add");
+    if (a->add && (a->force || a->verify_code))
+        return cli_usage_error(c, "--add adds a device: --verify CODE then confirms it on its own");
+    if (a->add && a->device == NULL)
+        return cli_usage_error(c, "--add needs --name DEVICE (%s)", PT_DEVICE_NAME_RULE);
+    if (a->device != NULL && a->verify_code)
+        return cli_usage_error(c, "--name goes with --begin, --add or the interactive enrolment");
+    if (a->device != NULL && cli_check_device_name(a->device) != CLI_OK)
+        return CLI_USAGE;
     return CLI_OK;
 }
 
@@ -406,7 +452,9 @@ int cmd_enrol(cli_ctx *c, int argc, char **argv)
     pt_user u;
     if ((st = cli_target_user(c, a.name, &u)) != CLI_OK)
         return st;
-    if (a.begin)
+    if (a.add)
+        st = cli_enrol_add(c, &u, &a);
+    else if (a.begin)
         st = enrol_begin(c, &u, &a);
     else if (a.verify_code)
         st = enrol_verify(c, &u, &a);

@@ -35,11 +35,18 @@ typedef struct {
     bool first_json;
 } imp_ctx;
 
-/* What to write for one user, from either source. */
+/* One token of a source: a device of the enrolment written. */
 typedef struct {
+    char name[PT_DEVICE_NAME_MAX + 1];
     uint8_t secret[PT_SECRET_MAX];
     size_t secret_len;
     unsigned digits, period;
+} imp_token;
+
+/* What to write for one user, from either source. */
+typedef struct {
+    unsigned ntokens;          /* 1..PT_DEVICES_MAX */
+    imp_token token[PT_DEVICES_MAX];
     unsigned nscratch;
     const char (*scratch)[PT_GA_SCRATCH_LEN + 1];
     int64_t last_used_step;    /* -1 none */
@@ -149,9 +156,9 @@ static int bind_imported(void *ctx, pt_state *st, bool *write)
     bind_ctx *b = ctx;
     b->before = *st;
     pt_state_bind(st, b->e->id);
-    if (newer_than_state(st, b->last_used_step, b->e->period)) {
+    if (newer_than_state(st, b->last_used_step, b->e->dev[0].period)) { /* google-authenticator's */
         st->last_step = b->last_used_step;
-        st->step_period = b->e->period;
+        st->step_period = b->e->dev[0].period;
     }
     *write = true;
     return PT_OK;
@@ -214,12 +221,26 @@ static int import_one(imp_ctx *x, cli_ctx *c, const pt_user *u, imp_src *s)
     e.status = PT_ENROL_ACTIVE;
     e.created = x->now;
     e.expires = 0;
-    e.confirmed_step = -1;
-    e.alg = PT_ALG_SHA1; /* both sources are HMAC-SHA1 */
-    e.digits = s->digits;
-    e.period = s->period;
-    memcpy(e.secret, s->secret, s->secret_len);
-    e.secret_len = s->secret_len;
+    for (unsigned i = 0; i < s->ntokens && i < PT_DEVICES_MAX; i++) {
+        pt_device *d = &e.dev[e.ndevices++];
+        const imp_token *t = &s->token[i];
+        if (pt_enrolment_new_id(d->id) != PT_OK) {
+            pt_enrolment_wipe(&e);
+            report(x, u->name, false, "no random id (libgcrypt)", 0, s->notes);
+            return CLI_SYSERR;
+        }
+        snprintf(d->name, sizeof d->name, "%s", t->name);
+        d->status = PT_ENROL_ACTIVE;
+        d->created = x->now;
+        d->expires = 0;
+        d->confirmed_step = -1;
+        d->command_step = -1;
+        d->alg = PT_ALG_SHA1; /* both sources are HMAC-SHA1 */
+        d->digits = t->digits;
+        d->period = t->period;
+        memcpy(d->secret, t->secret, t->secret_len);
+        d->secret_len = t->secret_len;
+    }
     if (s->nscratch > 0) {
         rc = pt_backup_import(s->scratch, s->nscratch, &e.backup);
     } else { /* no codes: an empty set with valid parameters, as `backup_codes = 0` makes */
@@ -333,10 +354,12 @@ static int ga_one(imp_ctx *x, cli_ctx *c, const pt_user *u, bool requested)
                  g->period);
         report(x, u->name, false, text, 0, NULL);
     } else {
-        memcpy(s->secret, g->secret, g->secret_len);
-        s->secret_len = g->secret_len;
-        s->digits = 6; /* google-authenticator's codes are always 6 digits */
-        s->period = g->period;
+        imp_token *t = &s->token[s->ntokens++];
+        snprintf(t->name, sizeof t->name, "%s", PT_DEVICE_DEFAULT);
+        memcpy(t->secret, g->secret, g->secret_len);
+        t->secret_len = g->secret_len;
+        t->digits = 6; /* google-authenticator's codes are always 6 digits */
+        t->period = g->period;
         s->nscratch = g->nscratch;
         s->scratch = (const char(*)[PT_GA_SCRATCH_LEN + 1])g->scratch;
         s->last_used_step = g->disallow_reuse ? g->last_used_step : -1;
@@ -406,33 +429,43 @@ static int oath_user(imp_ctx *x, cli_ctx *c, const pt_oath_entry *v, size_t n)
         report(x, v[0].user, false, "no such account", 0, NULL);
         return CLI_REFUSED;
     }
-    const pt_oath_entry *use = NULL;
-    for (size_t i = 0; i < n && use == NULL; i++)
-        if (v[i].kind == PT_OATH_TOTP)
-            use = &v[i];
-    if (use == NULL) {
-        snprintf(text, sizeof text, "line %u: %s", v[0].line, v[0].why);
-        report(x, v[0].user, false, text, 0, NULL);
-        return CLI_REFUSED;
-    }
     imp_src *s = calloc(1, sizeof *s);
     if (s == NULL)
         return CLI_SYSERR;
-    memcpy(s->secret, use->secret, use->secret_len);
-    s->secret_len = use->secret_len;
-    s->digits = use->digits;
-    s->period = use->period;
     s->last_used_step = -1;
-    /* Several lines are several tokens: one enrolment holds one secret, so the first
-     * time-based line is imported and the others are named. */
+    /* Several lines are several tokens: each time-based one becomes a device of its own (the
+     * first named "default", the others after their line), up to PT_DEVICES_MAX. */
     for (size_t i = 0; i < n; i++) {
-        if (&v[i] == use)
-            continue;
-        if (v[i].kind == PT_OATH_TOTP)
-            snprintf(text, sizeof text, "warning: line %u (another token) not imported: one "
-                     "secret per user", v[i].line);
-        else
+        if (v[i].kind != PT_OATH_TOTP) {
             snprintf(text, sizeof text, "line %u not imported: %s", v[i].line, v[i].why);
+            note_add(s, text);
+        } else if (s->ntokens == PT_DEVICES_MAX) {
+            snprintf(text, sizeof text, "warning: line %u (another token) not imported: at most "
+                     "%d devices per user", v[i].line, PT_DEVICES_MAX);
+            note_add(s, text);
+        } else {
+            imp_token *t = &s->token[s->ntokens];
+            if (s->ntokens == 0)
+                snprintf(t->name, sizeof t->name, "%s", PT_DEVICE_DEFAULT);
+            else
+                snprintf(t->name, sizeof t->name, "line-%u", v[i].line);
+            memcpy(t->secret, v[i].secret, v[i].secret_len);
+            t->secret_len = v[i].secret_len;
+            t->digits = v[i].digits;
+            t->period = v[i].period;
+            s->ntokens++;
+        }
+    }
+    if (s->ntokens == 0) {
+        snprintf(text, sizeof text, "line %u: %s", v[0].line, v[0].why);
+        report(x, v[0].user, false, text, 0, NULL);
+        pt_wipe(s, sizeof *s);
+        free(s);
+        return CLI_REFUSED;
+    }
+    if (s->ntokens > 1) {
+        snprintf(text, sizeof text, "%u tokens imported as %u devices (`pam-totp devices`)",
+                 s->ntokens, s->ntokens);
         note_add(s, text);
     }
     pt_user u;

@@ -16,8 +16,8 @@ static void help(void)
            "login shell) and anyone with an enrolment: enrolled?, MFA required by policy?, backup\n"
            "codes left, locked?, and the enrolment deadline; then a summary line counting the\n"
            "accounts shown.\n\n"
-           "  --json         a JSON array of {user, enrolled, backup_codes_left, locked, required,\n"
-           "                 deadline}\n"
+           "  --json         a JSON array of {user, enrolled, backup_codes_left, devices, locked,\n"
+           "                 required, deadline}\n"
            "  --without-mfa  only accounts without an active enrolment\n"
            "  --config PATH, --help\n");
 }
@@ -35,7 +35,8 @@ static void print_row(cli_ctx *c, const pt_user *u, const cli_view *v, bool json
         cli_json_string(stdout, u->name);
         printf(", \"enrolled\": ");
         cli_json_bool(stdout, v->enrolled);
-        printf(", \"backup_codes_left\": %u, \"locked\": ", v->codes_left);
+        printf(", \"backup_codes_left\": %u, \"devices\": %u, \"locked\": ", v->codes_left,
+               v->devices);
         cli_json_bool(stdout, v->locked);
         printf(", \"required\": ");
         cli_json_bool(stdout, v->required);

@@ -10,8 +10,8 @@ static void help(void)
            "Shows whether you are enrolled, whether the site's policy requires MFA of you, how many\n"
            "backup codes are left, whether you are locked out, and until when you may still log in\n"
            "without MFA (enrol_grace_days).\n\n"
-           "  --json       one JSON object: user, enrolled, pending, backup_codes_left, locked,\n"
-           "               required, deadline (UNIX time or null)\n"
+           "  --json       one JSON object: user, enrolled, pending, backup_codes_left, devices,\n"
+           "               locked, required, deadline (UNIX time or null)\n"
            "  --user NAME  another user's status (root only); a bare NAME is the same\n"
            "  --config PATH, --help\n");
 }
@@ -24,7 +24,8 @@ static void print_json(const pt_user *u, const cli_view *v)
     cli_json_bool(stdout, v->enrolled);
     printf(", \"pending\": ");
     cli_json_bool(stdout, v->pending);
-    printf(", \"backup_codes_left\": %u, \"locked\": ", v->codes_left);
+    printf(", \"backup_codes_left\": %u, \"devices\": %u, \"locked\": ", v->codes_left,
+           v->devices);
     cli_json_bool(stdout, v->locked);
     printf(", \"required\": ");
     cli_json_bool(stdout, v->required);
@@ -46,6 +47,7 @@ static void print_text(const cli_ctx *c, const pt_user *u, const cli_view *v, in
                    cli_codes_hint(c, u, hint, sizeof(hint)));
         else
             printf("Backup codes:  %u of %u left\n", v->codes_left, v->codes_total);
+        printf("Devices:       %u (`pam-totp devices` lists them)\n", v->devices);
     } else {
         printf("Enrolled:      no%s\n", v->pending ? " (a pending enrolment awaits `pam-totp enrol "
                                                      "--verify CODE`)" : "");

@@ -19,7 +19,7 @@ void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t sk
 {
     if (typed_digits > 0) {
         cli_err("code not accepted: it has %u digit%s, the app's codes have %u", typed_digits,
-                typed_digits == 1 ? "" : "s", e->digits);
+                typed_digits == 1 ? "" : "s", pt_enrolment_digits(e));
     } else if (skew != 0) {
         int64_t mag = skew < 0 ? -skew : skew;
         long long min = (long long)((mag + 30) / 60);
@@ -35,10 +35,29 @@ void cli_report_refused(const pt_enrolment *e, unsigned typed_digits, int64_t sk
     }
 }
 
+/* Hides device skip (an index in e, or -1 for none) from the check: its codes prove nothing
+ * when it is the device being removed. It is marked pending for the duration of the check (only
+ * active devices of an active enrolment count) and put back before anything is written. */
+static pt_enrol_status hide_device(pt_enrolment *e, int skip)
+{
+    if (skip < 0 || (unsigned)skip >= e->ndevices)
+        return PT_ENROL_PENDING;
+    pt_enrol_status was = e->dev[skip].status;
+    e->dev[skip].status = PT_ENROL_PENDING;
+    return was;
+}
+
+static void show_device(pt_enrolment *e, int skip, pt_enrol_status was)
+{
+    if (skip >= 0 && (unsigned)skip < e->ndevices)
+        e->dev[skip].status = was;
+}
+
 /* One check under the store's update (possibly repeated: see pt_state_fn). */
 typedef struct {
     const cli_ctx *c;
-    const pt_enrolment *e;
+    pt_enrolment *e;
+    int skip;                 /* a device whose codes do not count (hide_device), or -1 */
     const char *answer;
     bool allow_backup;
     int64_t now;
@@ -57,7 +76,9 @@ static int check_as_root(void *ctx, pt_state *st, bool *write)
     r->locked = pt_state_lock_left(st, r->now) != 0;
     if (r->locked)
         return PT_OK;
+    pt_enrol_status was = hide_device(r->e, r->skip);
     int rc = pt_verify_answer(&r->c->opt, r->e, st, r->answer, r->now, &r->out);
+    show_device(r->e, r->skip, was);
     if (rc != PT_OK) {
         r->check_failed = true;
         return rc;
@@ -67,11 +88,12 @@ static int check_as_root(void *ctx, pt_state *st, bool *write)
     return PT_OK;
 }
 
-static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, const char *answer,
-                           bool allow_backup, int64_t now)
+static int confirm_as_root(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,
+                           bool allow_backup, int64_t now, int skip)
 {
     pt_state st;
-    root_check r = { .c = c, .e = e, .answer = answer, .allow_backup = allow_backup, .now = now };
+    root_check r = { .c = c, .e = e, .skip = skip, .answer = answer,
+                     .allow_backup = allow_backup, .now = now };
     int rc = pt_store_state_update(c->store, u, check_as_root, &r, &st);
     if (rc != PT_OK) {
         if (!r.opened)
@@ -105,28 +127,27 @@ static int confirm_as_root(cli_ctx *c, const pt_user *u, const pt_enrolment *e, 
     return CLI_OK;
 }
 
-/* Records the step a user-run command accepted in the enrolment (command_step), where the module
- * honours it: a code someone read from this command's line or terminal never logs in. */
-static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, int64_t step)
+/* Records the step a user-run command accepted in the enrolment (command_step of the device whose
+ * code it was), where the module honours it: a code someone read from this command's line or
+ * terminal never logs in. */
+static int record_command_step(cli_ctx *c, const pt_user *u, pt_enrolment *e, int64_t step,
+                               int device)
 {
-    if (step < 0 || step <= e->command_step)
+    if (step < 0 || device < 0 || (unsigned)device >= e->ndevices ||
+        step <= e->dev[device].command_step)
         return CLI_OK;
-    e->command_step = step;
-    int rc = pt_store_enrolment_store(c->store, u, e);
-    if (rc != PT_OK) {
-        cli_err("cannot record the code as used in the enrolment of %s (%s): nothing was changed",
-                u->name, pt_strerror(rc));
-        return CLI_SYSERR;
-    }
-    return CLI_OK;
+    e->dev[device].command_step = step;
+    /* Only over the enrolment that was read: a device removed meanwhile must not come back. */
+    return cli_store_if_unchanged(c, u, e);
 }
 
 static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *answer,
-                           bool allow_backup, int64_t now)
+                           bool allow_backup, int64_t now, int skip)
 {
     pt_state st;
     const char *method = NULL;
     int64_t step = -1;
+    int device = -1;
     int rc = pt_store_state_read(c->store, u, &st);
     if (rc != PT_OK) {
         cli_err("cannot read your runtime state: %s", pt_strerror(rc));
@@ -139,7 +160,9 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
     }
     /* The used marks only count for the enrolment they were recorded against. */
     pt_state_bind(&st, e->id);
-    rc = pt_verify_stateless_step(&c->opt, e, &st, answer, now, &method, &step);
+    pt_enrol_status was = hide_device(e, skip);
+    rc = pt_verify_stateless_step(&c->opt, e, &st, answer, now, &method, &step, &device);
+    show_device(e, skip, was);
     if (rc < 0) {
         cli_err("could not check the code: %s", pt_strerror(rc));
         return CLI_SYSERR;
@@ -158,7 +181,7 @@ static int confirm_as_user(cli_ctx *c, const pt_user *u, pt_enrolment *e, const 
         cli_report_refused(e, typed, 0);
         return CLI_REFUSED;
     }
-    return record_command_step(c, u, e, step);
+    return record_command_step(c, u, e, step, device);
 }
 
 int cli_code_arg(const char *arg, char *buf, size_t bufsz)
@@ -184,8 +207,8 @@ int cli_code_arg(const char *arg, char *buf, size_t bufsz)
     return CLI_OK;
 }
 
-int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
-                     bool allow_backup, const char *why)
+static int confirm(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
+                   bool allow_backup, const char *why, int skip)
 {
     char answer[PT_ANSWER_MAX + 1];
     int64_t now = cli_now();
@@ -213,9 +236,21 @@ int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *
         }
     }
     if (c->root)
-        st = confirm_as_root(c, u, e, answer, allow_backup, now);
+        st = confirm_as_root(c, u, e, answer, allow_backup, now, skip);
     else
-        st = confirm_as_user(c, u, e, answer, allow_backup, now);
+        st = confirm_as_user(c, u, e, answer, allow_backup, now, skip);
     pt_wipe(answer, sizeof(answer));
     return st;
+}
+
+int cli_confirm_code(cli_ctx *c, const pt_user *u, pt_enrolment *e, const char *code,
+                     bool allow_backup, const char *why)
+{
+    return confirm(c, u, e, code, allow_backup, why, -1);
+}
+
+int cli_confirm_code_except(cli_ctx *c, const pt_user *u, pt_enrolment *e, int skip,
+                            const char *code, const char *why)
+{
+    return confirm(c, u, e, code, true, why, skip);
 }

@@ -282,3 +282,22 @@ int cli_take_user(const cli_ctx *c, int argc, char **argv, const char **name, bo
         return cli_usage_error(c, "name the user: pam-totp %s NAME (or --user NAME)", c->verb);
     return CLI_OK;
 }
+
+int cli_store_if_unchanged(const cli_ctx *c, const pt_user *u, pt_enrolment *e)
+{
+    /* A code asked on the terminal can take minutes: a device removed meanwhile (by root, or
+     * another pam-totp) must not come back with this write. */
+    if (pt_store_enrolment_changed(c->store, u, e) != 0) {
+        cli_err("the enrolment of %s changed while this command ran; nothing was saved: run "
+                "the command again", u->name);
+        return CLI_REFUSED;
+    }
+    /* The store sets e's stamp to what it wrote: what the next change of this command must
+     * find (command_step is saved before the change it guards). */
+    int rc = pt_store_enrolment_store(c->store, u, e);
+    if (rc != PT_OK) {
+        cli_err("cannot save the enrolment of %s: %s", u->name, pt_strerror(rc));
+        return cli_status_for_rc(rc) == CLI_REFUSED ? CLI_REFUSED : CLI_SYSERR;
+    }
+    return CLI_OK;
+}

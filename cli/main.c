@@ -20,6 +20,8 @@ static const struct {
     {"enrol", cmd_enrol, "set up an authenticator app (QR code, confirm a code, backup codes)"},
     {"status", cmd_status, "show whether MFA is set up, required, locked, and codes left"},
     {"disable", cmd_disable, "remove your enrolment (needs a current code)"},
+    {"devices", cmd_devices, "list your devices (authenticators): name, added, last used"},
+    {"remove-device", cmd_remove_device, "remove a device; its codes stop working at once"},
     {"backup-codes", cmd_backup_codes, "make a new set of backup codes; the old set stops working"},
     {"reset", cmd_reset, "(root) remove a user's enrolment and runtime state"},
     {"unlock", cmd_unlock, "(root) clear a user's failure lock"},

@@ -40,6 +40,7 @@ int cli_view_user(cli_ctx *c, const pt_user *u, int64_t now, cli_view *v)
         v->enrolled = true;
         v->since = e.created;
         v->codes_total = e.backup.count;
+        v->devices = pt_device_active_count(&e);
     } else if (rc == PT_OK) {
         v->pending = e.expires > now;
     } else if (rc != PT_ERR_NOENT) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base32.h"
 #include "kvline.h"
@@ -20,16 +21,37 @@
 
 enum {
     K_VERSION, K_ID, K_STATUS, K_CREATED, K_EXPIRES, K_ALGORITHM, K_DIGITS, K_PERIOD, K_SECRET,
-    K_KDF, K_SALT,
-    K_NREQUIRED,              /* keys before this one must appear */
-    K_CONFIRMED = K_NREQUIRED, /* optional: absent in files written before pending activation */
-    K_COMMAND,                 /* optional: written once a user-run command accepted a code */
+    K_KDF, K_SALT, K_CONFIRMED, K_COMMAND, K_DEVICE, K_NAME,
     K_NKEYS
 };
 static const char *const key_names[K_NKEYS] = {
     "version", "id", "status", "created", "expires", "algorithm", "digits", "period", "secret",
-    "backup_kdf", "backup_salt", "confirmed_step", "command_step",
+    "backup_kdf", "backup_salt", "confirmed_step", "command_step", "device", "name",
 };
+
+#define B(k) (1u << (k))
+/* Which keys each part of a file must and may hold (confirmed_step is optional: files written
+ * before pending activation lack it; command_step is written only once a command accepted a
+ * code). */
+#define V1_REQUIRED (B(K_VERSION) | B(K_ID) | B(K_STATUS) | B(K_CREATED) | B(K_EXPIRES) |      \
+                     B(K_ALGORITHM) | B(K_DIGITS) | B(K_PERIOD) | B(K_SECRET) | B(K_KDF) |      \
+                     B(K_SALT))
+#define V1_ALLOWED (V1_REQUIRED | B(K_CONFIRMED) | B(K_COMMAND))
+#define V2_USER (B(K_VERSION) | B(K_ID) | B(K_STATUS) | B(K_CREATED) | B(K_EXPIRES) | B(K_KDF) | \
+                 B(K_SALT))
+#define V2_DEVICE_REQUIRED (B(K_DEVICE) | B(K_NAME) | B(K_STATUS) | B(K_CREATED) |              \
+                            B(K_EXPIRES) | B(K_ALGORITHM) | B(K_DIGITS) | B(K_PERIOD) |        \
+                            B(K_SECRET))
+#define V2_DEVICE_ALLOWED (V2_DEVICE_REQUIRED | B(K_CONFIRMED) | B(K_COMMAND))
+
+/* Where the parser is: the user-level keys, or device number dev. */
+typedef struct {
+    pt_kv_reader *r;
+    pt_enrolment *e;
+    unsigned version;  /* 0 until the version line */
+    int dev;           /* -1: user level (v2); v1 files keep their device keys in dev[0] */
+    unsigned seen;     /* keys of the current part */
+} parser;
 
 void pt_enrolment_wipe(pt_enrolment *e)
 {
@@ -78,7 +100,7 @@ static bool parse_kdf(const char *s, size_t n, pt_kdf_params *k)
     return true;
 }
 
-static int parse_secret(const pt_kv *kv, const char *path, pt_enrolment *e)
+static int parse_secret(const pt_kv *kv, const char *path, pt_device *e)
 {
     if (pt_seal_is_sealed(kv->val, kv->vallen)) {
         if (pt_seal_parse(kv->val, kv->vallen, e->sealed, sizeof e->sealed, &e->sealed_len) !=
@@ -105,8 +127,37 @@ static int parse_secret(const pt_kv *kv, const char *path, pt_enrolment *e)
     return PT_OK;
 }
 
-/* One value of a known key. */
-static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment *e)
+static int parse_name(const pt_kv *kv, const char *path, pt_device *d)
+{
+    char name[PT_DEVICE_NAME_MAX + 1];
+    if (kv->vallen > PT_DEVICE_NAME_MAX)
+        return pt_kv_error(path, kv->line, "device name longer than %d characters",
+                           PT_DEVICE_NAME_MAX);
+    memcpy(name, kv->val, kv->vallen);
+    name[kv->vallen] = '\0';
+    if (!pt_device_name_ok(name))
+        return pt_kv_error(path, kv->line, "device name must be %s", PT_DEVICE_NAME_RULE);
+    memcpy(d->name, name, kv->vallen + 1);
+    return PT_OK;
+}
+
+static int parse_version(const pt_kv *kv, const char *path, unsigned *version)
+{
+    int64_t x;
+    if (!pt_kv_parse_i64(kv->val, kv->vallen, 0, INT32_MAX, &x))
+        return pt_kv_error(path, kv->line, "version is not a number");
+    if (x < PT_ENROL_VERSION_MIN || x > PT_ENROL_VERSION)
+        return pt_kv_error(path, kv->line, "format version %lld is not supported (this "
+                           "pam_totp reads versions %d to %d); enrol again", (long long)x,
+                           PT_ENROL_VERSION_MIN, PT_ENROL_VERSION);
+    *version = (unsigned)x;
+    return PT_OK;
+}
+
+/* One value of a known key. status, created and expires belong to the user level when ul is
+ * set, else to device d; the other device keys always go to d. */
+static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment *e, bool ul,
+                       pt_device *d)
 {
     const char *v = kv->val;
     size_t n = kv->vallen;
@@ -114,54 +165,55 @@ static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment 
     char word[16];
 
     switch (key) {
-    case K_VERSION:
-        if (!pt_kv_parse_i64(v, n, 0, INT32_MAX, &x))
-            return pt_kv_error(path, kv->line, "version is not a number");
-        if (x != PT_ENROL_VERSION)
-            return pt_kv_error(path, kv->line, "format version %lld is not supported (this "
-                               "pam_totp reads version %d); enrol again", (long long)x,
-                               PT_ENROL_VERSION);
-        return PT_OK;
     case K_ID:
-        if (!parse_id(v, n, e->id))
-            return pt_kv_error(path, kv->line, "id must be %d lower-case hex digits", PT_ID_HEX);
+    case K_DEVICE:
+        if (!parse_id(v, n, key == K_ID ? e->id : d->id))
+            return pt_kv_error(path, kv->line, "%s must be %d lower-case hex digits",
+                               key_names[key], PT_ID_HEX);
         return PT_OK;
-    case K_STATUS:
+    case K_NAME:
+        return parse_name(kv, path, d);
+    case K_STATUS: {
+        pt_enrol_status *st = ul ? &e->status : &d->status;
         if (n == 7 && memcmp(v, "pending", 7) == 0)
-            e->status = PT_ENROL_PENDING;
+            *st = PT_ENROL_PENDING;
         else if (n == 6 && memcmp(v, "active", 6) == 0)
-            e->status = PT_ENROL_ACTIVE;
+            *st = PT_ENROL_ACTIVE;
         else
             return pt_kv_error(path, kv->line, "status must be pending or active");
         return PT_OK;
+    }
     case K_CREATED:
     case K_EXPIRES:
         if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &x))
             return pt_kv_error(path, kv->line, "%s must be a time in UNIX seconds",
                                key_names[key]);
-        *(key == K_CREATED ? &e->created : &e->expires) = x;
+        if (key == K_CREATED)
+            *(ul ? &e->created : &d->created) = x;
+        else
+            *(ul ? &e->expires : &d->expires) = x;
         return PT_OK;
     case K_ALGORITHM:
         if (n >= sizeof word)
             return pt_kv_error(path, kv->line, "algorithm must be sha1, sha256 or sha512");
         memcpy(word, v, n);
         word[n] = '\0';
-        if (pt_alg_parse(word, &e->alg) != PT_OK)
+        if (pt_alg_parse(word, &d->alg) != PT_OK)
             return pt_kv_error(path, kv->line, "algorithm must be sha1, sha256 or sha512");
         return PT_OK;
     case K_DIGITS:
         if (!pt_kv_parse_i64(v, n, 6, 8, &x) || x == 7)
             return pt_kv_error(path, kv->line, "digits must be 6 or 8");
-        e->digits = (unsigned)x;
+        d->digits = (unsigned)x;
         return PT_OK;
     case K_PERIOD:
         if (!pt_kv_parse_i64(v, n, PERIOD_MIN, PERIOD_MAX, &x))
             return pt_kv_error(path, kv->line, "period must be %d to %d seconds", PERIOD_MIN,
                                PERIOD_MAX);
-        e->period = (unsigned)x;
+        d->period = (unsigned)x;
         return PT_OK;
     case K_SECRET:
-        return parse_secret(kv, path, e);
+        return parse_secret(kv, path, d);
     case K_KDF:
         if (!parse_kdf(v, n, &e->backup.kdf))
             return pt_kv_error(path, kv->line, "backup_kdf must be \"argon2id m=M t=T p=P\" with "
@@ -178,12 +230,12 @@ static int parse_value(int key, const pt_kv *kv, const char *path, pt_enrolment 
             x = -1;
         else if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &x))
             return pt_kv_error(path, kv->line, "confirmed_step must be a time step or -1");
-        e->confirmed_step = x;
+        d->confirmed_step = x;
         return PT_OK;
     case K_COMMAND:
         if (!pt_kv_parse_i64(v, n, 0, INT64_MAX, &x))
             return pt_kv_error(path, kv->line, "command_step must be a time step");
-        e->command_step = x;
+        d->command_step = x;
         return PT_OK;
     default:
         return pt_kv_error(path, kv->line, "internal error");
@@ -210,49 +262,169 @@ static int lookup_key(const pt_kv *kv)
     return -1;
 }
 
-static int parse_lines(pt_kv_reader *r, pt_enrolment *e)
+/* The keys of the current part that are missing, as an error at the line where it ended. */
+static int check_part(parser *p, unsigned required, unsigned line)
 {
-    bool seen[K_NKEYS] = { false };
-    bool any = false;
+    for (int k = 0; k < K_NKEYS; k++) {
+        if ((required & B(k)) && !(p->seen & B(k))) {
+            if (p->dev >= 0 && p->version >= 2)
+                return pt_kv_error(p->r->path, line, "device %d lacks key \"%s\"", p->dev + 1,
+                                   key_names[k]);
+            return pt_kv_error(p->r->path, line, "missing key \"%s\" (the file ends here; "
+                               "it may be truncated)", key_names[k]);
+        }
+    }
+    return PT_OK;
+}
+
+static unsigned part_required(const parser *p)
+{
+    if (p->version < 2)
+        return V1_REQUIRED;
+    return p->dev < 0 ? V2_USER : V2_DEVICE_REQUIRED;
+}
+
+static unsigned part_allowed(const parser *p)
+{
+    if (p->version < 2)
+        return V1_ALLOWED;
+    return p->dev < 0 ? V2_USER : V2_DEVICE_ALLOWED;
+}
+
+/* "device = ID": ends the part before it and starts a new device. */
+static int start_device(parser *p, const pt_kv *kv)
+{
+    if (p->version < 2)
+        return pt_kv_error(p->r->path, kv->line, "unknown key \"device\" in a version %u file",
+                           p->version);
+    int rc = check_part(p, part_required(p), kv->line);
+    if (rc != PT_OK)
+        return rc;
+    if (p->e->ndevices >= PT_DEVICES_MAX)
+        return pt_kv_error(p->r->path, kv->line, "more than %d devices", PT_DEVICES_MAX);
+    p->dev = (int)p->e->ndevices++;
+    p->e->dev[p->dev].confirmed_step = -1;
+    p->e->dev[p->dev].command_step = -1;
+    p->seen = B(K_DEVICE);
+    return parse_value(K_DEVICE, kv, p->r->path, p->e, false, &p->e->dev[p->dev]);
+}
+
+static int parse_key(parser *p, const pt_kv *kv)
+{
+    int k = lookup_key(kv);
+    if (k < 0) {
+        /* Only [a-z0-9_] reach here, so the key is safe to show. */
+        return pt_kv_error(p->r->path, kv->line, "unknown key \"%.*s\"", (int)kv->keylen,
+                           kv->key);
+    }
+    if (p->version == 0) {
+        if (k != K_VERSION)
+            return pt_kv_error(p->r->path, kv->line, "the first key must be version");
+        p->seen = B(K_VERSION);
+        return parse_version(kv, p->r->path, &p->version);
+    }
+    if (k == K_DEVICE)
+        return start_device(p, kv);
+    if (!(part_allowed(p) & B(k))) {
+        if (p->version < 2)
+            return pt_kv_error(p->r->path, kv->line, "unknown key \"%s\" in a version 1 file",
+                               key_names[k]);
+        return pt_kv_error(p->r->path, kv->line, "key \"%s\" does not belong %s", key_names[k],
+                           p->dev < 0 ? "before the first device" : "to a device");
+    }
+    if (p->seen & B(k)) {
+        if (p->dev >= 0 && p->version >= 2)
+            return pt_kv_error(p->r->path, kv->line, "duplicate key \"%s\" in device %d",
+                               key_names[k], p->dev + 1);
+        return pt_kv_error(p->r->path, kv->line, "duplicate key \"%s\"", key_names[k]);
+    }
+    p->seen |= B(k);
+    bool ul = p->version < 2 || p->dev < 0;
+    return parse_value(k, kv, p->r->path, p->e, ul, &p->e->dev[p->dev < 0 ? 0 : p->dev]);
+}
+
+static int parse_lines(parser *p)
+{
     pt_kv kv;
     int rc;
 
-    while ((rc = pt_kv_next(r, &kv)) == 1) {
+    while ((rc = pt_kv_next(p->r, &kv)) == 1) {
         if (pt_kv_key_is(&kv, "backup")) {
-            rc = any ? parse_backup(&kv, r->path, e)
-                     : pt_kv_error(r->path, kv.line, "the first key must be version");
+            if (p->version == 0)
+                rc = pt_kv_error(p->r->path, kv.line, "the first key must be version");
+            else if (p->version >= 2 && p->dev >= 0)
+                rc = pt_kv_error(p->r->path, kv.line, "backup lines belong before the first "
+                                 "device");
+            else
+                rc = parse_backup(&kv, p->r->path, p->e);
         } else {
-            int k = lookup_key(&kv);
-            if (k < 0) {
-                /* Only [a-z0-9_] reach here, so the key is safe to show. */
-                return pt_kv_error(r->path, kv.line, "unknown key \"%.*s\"", (int)kv.keylen,
-                                   kv.key);
-            }
-            if (!any && k != K_VERSION)
-                return pt_kv_error(r->path, kv.line, "the first key must be version");
-            if (seen[k])
-                return pt_kv_error(r->path, kv.line, "duplicate key \"%s\"", key_names[k]);
-            seen[k] = true;
-            rc = parse_value(k, &kv, r->path, e);
+            rc = parse_key(p, &kv);
         }
         if (rc != PT_OK)
             return rc;
-        any = true;
     }
     if (rc < 0)
         return rc;
-    for (int k = 0; k < K_NREQUIRED; k++)
-        if (!seen[k])
-            return pt_kv_error(r->path, r->line + 1, "missing key \"%s\" (the file ends here; "
-                               "it may be truncated)", key_names[k]);
+    if (p->version == 0)
+        return pt_kv_error(p->r->path, p->r->line + 1, "missing key \"version\"");
+    return check_part(p, part_required(p), p->r->line + 1);
+}
+
+/* A version-1 file is one device: the enrolment's own id, named "default". */
+static void v1_device(pt_enrolment *e)
+{
+    pt_device *d = &e->dev[0];
+    memcpy(d->id, e->id, sizeof d->id);
+    snprintf(d->name, sizeof d->name, "%s", PT_DEVICE_DEFAULT);
+    d->status = e->status;
+    d->created = e->created;
+    d->expires = e->expires;
+    e->ndevices = 1;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+/* What a version-2 file must hold together: distinct ids and names, at most one pending
+ * device, and a status that agrees with its devices. */
+static int check_devices(const parser *p)
+{
+    const pt_enrolment *e = p->e;
+    const char *path = p->r->path;
+    unsigned line = p->r->line;
+    if (e->ndevices == 0)
+        return pt_kv_error(path, line, "no device (an enrolment has at least one)");
+    unsigned pending = 0, active = 0;
+    for (unsigned i = 0; i < e->ndevices; i++) {
+        for (unsigned j = 0; j < i; j++) {
+            if (strcmp(e->dev[i].id, e->dev[j].id) == 0)
+                return pt_kv_error(path, line, "devices %u and %u have the same id", j + 1,
+                                   i + 1);
+            if (same_name(e->dev[i].name, e->dev[j].name))
+                return pt_kv_error(path, line, "devices %u and %u have the same name \"%s\"",
+                                   j + 1, i + 1, e->dev[i].name);
+        }
+        if (e->dev[i].status == PT_ENROL_ACTIVE)
+            active++;
+        else
+            pending++;
+    }
+    if (pending > 1)
+        return pt_kv_error(path, line, "more than one pending device");
+    if (e->status == PT_ENROL_ACTIVE && active == 0)
+        return pt_kv_error(path, line, "status is active but no device is");
+    if (e->status == PT_ENROL_PENDING && (active > 0 || e->ndevices != 1))
+        return pt_kv_error(path, line, "a pending enrolment has exactly one pending device");
     return PT_OK;
 }
 
 int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolment *e)
 {
     memset(e, 0, sizeof *e);
-    e->confirmed_step = -1;
-    e->command_step = -1;
+    e->dev[0].confirmed_step = -1;
+    e->dev[0].command_step = -1;
     if (!path)
         path = "(enrolment)";
     if (!data || len == 0) {
@@ -265,7 +437,13 @@ int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolm
     }
     pt_kv_reader r;
     pt_kv_init(&r, data, len, path, LINE_MAX_ENROL);
-    int rc = parse_lines(&r, e);
+    parser p = { .r = &r, .e = e, .version = 0, .dev = -1, .seen = 0 };
+    int rc = parse_lines(&p);
+    if (rc == PT_OK && p.version < 2)
+        v1_device(e);
+    else if (rc == PT_OK)
+        rc = check_devices(&p);
+    e->version = p.version;
     if (rc != PT_OK) {
         pt_enrolment_wipe(e);
         return PT_ERR_MALFORMED;
@@ -274,57 +452,74 @@ int pt_enrolment_parse(const char *data, size_t len, const char *path, pt_enrolm
 }
 
 
-static bool format_body(const pt_enrolment *e, const char *secret, char *buf, size_t cap,
-                        size_t *pos)
+static bool format_device(const pt_device *d, char *buf, size_t cap, size_t *pos)
+{
+    /* The sealed form when there is one: the plain secret then never reaches the store. */
+    char b32[sizeof PT_SEAL_PREFIX + 2 * PT_SEALED_MAX];
+    int rc = d->sealed_len > 0 ? pt_seal_format(d->sealed, d->sealed_len, b32, sizeof b32)
+                               : pt_base32_encode(d->secret, d->secret_len, b32, sizeof b32);
+    if (rc != PT_OK)
+        return false;
+    bool ok = pt_kv_put(buf, cap, pos,
+                        "device = %s\nname = %s\nstatus = %s\ncreated = %lld\nexpires = %lld\n"
+                        "algorithm = %s\ndigits = %u\nperiod = %u\nsecret = %s\n"
+                        "confirmed_step = %lld\n",
+                        d->id, d->name, d->status == PT_ENROL_ACTIVE ? "active" : "pending",
+                        (long long)d->created, (long long)d->expires, pt_alg_name(d->alg),
+                        d->digits, d->period, b32, (long long)d->confirmed_step);
+    /* Only when set, so a device no command has touched reads as in earlier releases. */
+    if (ok && d->command_step >= 0)
+        ok = pt_kv_put(buf, cap, pos, "command_step = %lld\n", (long long)d->command_step);
+    pt_wipe(b32, sizeof b32);
+    return ok;
+}
+
+static bool format_body(const pt_enrolment *e, char *buf, size_t cap, size_t *pos)
 {
     char salt[2 * PT_BACKUP_SALT_LEN + 1];
     pt_kv_hex(e->backup.salt, PT_BACKUP_SALT_LEN, salt);
     bool ok = pt_kv_put(buf, cap, pos,
                   "# pam_totp enrolment: written by pam-totp; do not edit\n"
                   "version = %d\nid = %s\nstatus = %s\ncreated = %lld\nexpires = %lld\n"
-                  "algorithm = %s\ndigits = %u\nperiod = %u\nsecret = %s\n"
-                  "backup_kdf = argon2id m=%u t=%u p=%u\nbackup_salt = %s\n"
-                  "confirmed_step = %lld\n",
+                  "backup_kdf = argon2id m=%u t=%u p=%u\nbackup_salt = %s\n",
                   PT_ENROL_VERSION, e->id,
                   e->status == PT_ENROL_ACTIVE ? "active" : "pending", (long long)e->created,
-                  (long long)e->expires, pt_alg_name(e->alg), e->digits, e->period, secret,
-                  e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p, salt,
-                  (long long)e->confirmed_step);
-    /* Only when set, so a file no command has touched reads as before (and in older releases). */
-    if (ok && e->command_step >= 0)
-        ok = pt_kv_put(buf, cap, pos, "command_step = %lld\n", (long long)e->command_step);
+                  (long long)e->expires, e->backup.kdf.m_kib, e->backup.kdf.t, e->backup.kdf.p,
+                  salt);
     for (unsigned i = 0; ok && i < e->backup.count; i++) {
         char h[2 * PT_BACKUP_HASH_LEN + 1];
         pt_kv_hex(e->backup.hash[i], PT_BACKUP_HASH_LEN, h);
         ok = pt_kv_put(buf, cap, pos, "backup = %s\n", h);
     }
+    for (unsigned i = 0; ok && i < e->ndevices; i++)
+        ok = format_device(&e->dev[i], buf, cap, pos);
     return ok;
+}
+
+static bool device_formattable(const pt_device *d)
+{
+    return (d->secret_len > 0 || d->sealed_len > 0) && d->secret_len <= PT_SECRET_MAX &&
+           d->sealed_len <= PT_SEALED_MAX && (d->digits == 6 || d->digits == 8) &&
+           pt_device_name_ok(d->name);
 }
 
 int pt_enrolment_format(const pt_enrolment *e, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    if ((e->secret_len == 0 && e->sealed_len == 0) || e->secret_len > PT_SECRET_MAX ||
-        e->sealed_len > PT_SEALED_MAX || e->backup.count > PT_BACKUP_MAX ||
-        (e->digits != 6 && e->digits != 8))
+    if (e->backup.count > PT_BACKUP_MAX || e->ndevices == 0 || e->ndevices > PT_DEVICES_MAX)
         return PT_ERR_INVAL;
-    /* The sealed form when there is one: the plain secret then never reaches the store. */
-    char b32[sizeof PT_SEAL_PREFIX + 2 * PT_SEALED_MAX];
-    int rc = e->sealed_len > 0 ? pt_seal_format(e->sealed, e->sealed_len, b32, sizeof b32)
-                               : pt_base32_encode(e->secret, e->secret_len, b32, sizeof b32);
-    if (rc != PT_OK)
-        return rc;
-    size_t cap = 1024 + (size_t)e->backup.count * (2 * PT_BACKUP_HASH_LEN + 16);
+    for (unsigned i = 0; i < e->ndevices; i++)
+        if (!device_formattable(&e->dev[i]))
+            return PT_ERR_INVAL;
+    size_t cap = 1024 + (size_t)e->backup.count * (2 * PT_BACKUP_HASH_LEN + 16) +
+                 (size_t)e->ndevices * 768;
     char *buf = malloc(cap);
-    if (!buf) {
-        pt_wipe(b32, sizeof b32);
+    if (!buf)
         return PT_ERR_NOMEM;
-    }
     size_t pos = 0;
-    bool ok = format_body(e, b32, buf, cap, &pos);
-    pt_wipe(b32, sizeof b32);
-    if (!ok) {
+    bool ok = format_body(e, buf, cap, &pos);
+    if (!ok || pos > PT_ENROL_MAX_SIZE) {
         pt_wipe(buf, cap);
         free(buf);
         return PT_ERR_TOOBIG;
@@ -344,24 +539,45 @@ int pt_enrolment_new_id(char id[PT_ID_HEX + 1])
     return PT_OK;
 }
 
+int pt_device_new(const pt_options *o, int64_t now, const char *name, pt_device *d)
+{
+    memset(d, 0, sizeof *d);
+    if (!pt_device_name_ok(name))
+        return PT_ERR_INVAL;
+    int rc = pt_enrolment_new_id(d->id);
+    if (rc != PT_OK)
+        return rc;
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->status = PT_ENROL_PENDING;
+    d->created = now;
+    d->expires = now + (int64_t)o->pending_ttl;
+    d->confirmed_step = -1;
+    d->command_step = -1;
+    d->alg = o->algorithm;
+    d->digits = o->digits;
+    d->period = o->period;
+    d->secret_len = pt_alg_secret_len(o->algorithm);
+    if (d->secret_len == 0 || d->secret_len > PT_SECRET_MAX)
+        return PT_ERR_INVAL;
+    rc = pt_random_bytes(d->secret, d->secret_len);
+    if (rc != PT_OK)
+        pt_wipe(d, sizeof *d);
+    return rc;
+}
+
 int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e)
 {
     memset(e, 0, sizeof *e);
+    e->version = PT_ENROL_VERSION;
     int rc = pt_enrolment_new_id(e->id);
     if (rc != PT_OK)
         return rc;
     e->status = PT_ENROL_PENDING;
     e->created = now;
     e->expires = now + (int64_t)o->pending_ttl;
-    e->confirmed_step = -1;
-    e->command_step = -1;
-    e->alg = o->algorithm;
-    e->digits = o->digits;
-    e->period = o->period;
-    e->secret_len = pt_alg_secret_len(o->algorithm);
-    if (e->secret_len == 0 || e->secret_len > PT_SECRET_MAX)
-        return PT_ERR_INVAL;
-    rc = pt_random_bytes(e->secret, e->secret_len);
+    rc = pt_device_new(o, now, PT_DEVICE_DEFAULT, &e->dev[0]);
+    if (rc == PT_OK)
+        e->ndevices = 1;
     /* A valid (empty) backup set, so a pending enrolment formats and parses back. */
     if (rc == PT_OK) {
         pt_kdf_default(&e->backup.kdf);
@@ -372,7 +588,17 @@ int pt_enrolment_new(const pt_options *o, int64_t now, pt_enrolment *e)
     return rc;
 }
 
-int pt_enrolment_secret_b32(const pt_enrolment *e, char *out, size_t outsz)
+void pt_enrolment_activate(pt_enrolment *e)
 {
-    return pt_base32_encode(e->secret, e->secret_len, out, outsz);
+    e->status = PT_ENROL_ACTIVE;
+    e->expires = 0;
+    for (unsigned i = 0; i < e->ndevices; i++) {
+        e->dev[i].status = PT_ENROL_ACTIVE;
+        e->dev[i].expires = 0;
+    }
+}
+
+int pt_device_secret_b32(const pt_device *d, char *out, size_t outsz)
+{
+    return pt_base32_encode(d->secret, d->secret_len, out, outsz);
 }

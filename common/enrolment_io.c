@@ -6,6 +6,8 @@
  * System mode: the file is root's, 0600, in a root-owned directory nobody else can write. */
 #include "enrolment.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,19 +95,82 @@ static int run(const pt_options *o, const pt_user *u, bool create_dir, enrol_op 
     return rc;
 }
 
+static void stamp_of(const struct stat *sb, pt_enrol_stamp *s)
+{
+    s->dev = (uint64_t)sb->st_dev;
+    s->ino = (uint64_t)sb->st_ino;
+    s->ctime_sec = (int64_t)sb->st_ctim.tv_sec;
+    s->ctime_nsec = (int64_t)sb->st_ctim.tv_nsec;
+    s->size = (int64_t)sb->st_size;
+}
+
 static int load_op(int dirfd, const char *name, const char *path, uid_t owner, void *ctx)
 {
     pt_file_rules r = { .uid = owner, .check_gid = false, .gid = 0, .allowed = ENROL_MODE,
                         .max_size = PT_ENROL_MAX_SIZE };
+    pt_enrolment *e = ctx;
     char *data = NULL;
     size_t len = 0;
-    int rc = pt_file_read_at(dirfd, name, path, &r, &data, &len);
+    int fd = -1;
+    struct stat sb;
+    int rc = pt_file_open_checked(dirfd, name, path, &r, &fd);
     if (rc != PT_OK)
         return rc;
-    rc = pt_enrolment_parse(data, len, path, ctx);
+    /* The same call as changed_op's, so both see the same times (a preloaded library such as
+     * libfaketime may rewrite the times of one and not the other). */
+    if (fstatat(fd, "", &sb, AT_EMPTY_PATH) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return PT_ERR_IO;
+    }
+    rc = pt_file_read_fd(fd, path, PT_ENROL_MAX_SIZE, &data, &len);
+    close(fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = pt_enrolment_parse(data, len, path, e);
     pt_wipe(data, len);
     free(data);
+    if (rc == PT_OK)
+        stamp_of(&sb, &e->stamp);
     return rc;
+}
+
+/* Every write replaces the file by rename (a new inode) and a removal unlinks it, so another
+ * inode, change time or size under the name means another file than the one loaded. */
+static int changed_op(int dirfd, const char *name, const char *path, uid_t owner, void *ctx)
+{
+    (void)path;
+    (void)owner;
+    const pt_enrolment *e = ctx;
+    struct stat sb;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return 1; /* gone (or unreachable): changed */
+    pt_enrol_stamp now;
+    stamp_of(&sb, &now);
+    return memcmp(&now, &e->stamp, sizeof now) != 0;
+}
+
+int pt_enrolment_changed(const pt_options *o, const pt_user *u, const pt_enrolment *e)
+{
+    return run(o, u, false, changed_op, (void *)e);
+}
+
+static int restamp_op(int dirfd, const char *name, const char *path, uid_t owner, void *ctx)
+{
+    (void)owner;
+    pt_enrolment *e = ctx;
+    struct stat sb;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return errno == ENOENT ? PT_ERR_NOENT : PT_ERR_IO;
+    }
+    stamp_of(&sb, &e->stamp);
+    return PT_OK;
+}
+
+int pt_enrolment_restamp(const pt_options *o, const pt_user *u, pt_enrolment *e)
+{
+    return run(o, u, false, restamp_op, e);
 }
 
 int pt_enrolment_load(const pt_options *o, const pt_user *u, pt_enrolment *e)

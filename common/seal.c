@@ -120,16 +120,16 @@ static int unseal_blob(const pt_seal_key *key, const char *user, const char *id,
     return rc;
 }
 
-int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *secret,
-            size_t len, uint8_t *out, size_t outsz, size_t *outlen)
+int pt_seal(const pt_seal_key *key, const char *user, const char *id, const char *device,
+            const uint8_t *secret, size_t len, uint8_t *out, size_t outsz, size_t *outlen)
 {
-    return seal_blob(key, user, id, NULL, secret, len, out, outsz, outlen);
+    return seal_blob(key, user, id, device, secret, len, out, outsz, outlen);
 }
 
-int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *blob,
-              size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len)
+int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const char *device,
+              const uint8_t *blob, size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len)
 {
-    return unseal_blob(key, user, id, NULL, blob, bloblen, secret, secretsz, len);
+    return unseal_blob(key, user, id, device, blob, bloblen, secret, secretsz, len);
 }
 
 /* ---- the text form ---- */

@@ -41,17 +41,17 @@ typedef struct {
  * The caller wipes *key (pt_wipe) after use. */
 int pt_seal_key_load(const char *path, pt_seal_key *key);
 
-/* Seals secret (len bytes, 1..PT_SECRET_MAX) for user and enrolment id into out (capacity
- * outsz), *outlen = PT_SEAL_NONCE_LEN + len + PT_SEAL_TAG_LEN. PT_OK, PT_ERR_INVAL,
- * PT_ERR_TOOBIG, PT_ERR_CRYPTO. */
-int pt_seal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *secret,
-            size_t len, uint8_t *out, size_t outsz, size_t *outlen);
+/* Seals secret (len bytes, 1..PT_SECRET_MAX) for user, enrolment id and device id (NULL or "":
+ * none) into out (capacity outsz), *outlen = PT_SEAL_NONCE_LEN + len + PT_SEAL_TAG_LEN. PT_OK,
+ * PT_ERR_INVAL, PT_ERR_TOOBIG, PT_ERR_CRYPTO. */
+int pt_seal(const pt_seal_key *key, const char *user, const char *id, const char *device,
+            const uint8_t *secret, size_t len, uint8_t *out, size_t outsz, size_t *outlen);
 
-/* Opens a sealed blob for user and enrolment id into secret (capacity secretsz). PT_OK, or
- * PT_ERR_CRYPTO when it does not open (another key, user or enrolment, or altered: nothing is
- * written to secret), PT_ERR_INVAL for a blob of impossible length. */
-int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const uint8_t *blob,
-              size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len);
+/* Opens a sealed blob for user, enrolment id and device id into secret (capacity secretsz).
+ * PT_OK, or PT_ERR_CRYPTO when it does not open (another key, user, enrolment or device, or
+ * altered: nothing is written to secret), PT_ERR_INVAL for a blob of impossible length. */
+int pt_unseal(const pt_seal_key *key, const char *user, const char *id, const char *device,
+              const uint8_t *blob, size_t bloblen, uint8_t *secret, size_t secretsz, size_t *len);
 
 /* The text form: true when the value starts with PT_SEAL_PREFIX. */
 bool pt_seal_is_sealed(const char *val, size_t n);

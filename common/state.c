@@ -222,6 +222,13 @@ static int parse_lines(pt_kv_reader *r, pt_state *st)
     int rc;
 
     while ((rc = pt_kv_next(r, &kv)) == 1) {
+        if (pt_kv_key_is(&kv, "last_used")) { /* repeated: one line per device */
+            rc = any ? pt_state_parse_last_used(kv.val, kv.vallen, r->path, kv.line, st)
+                     : pt_kv_error(r->path, kv.line, "the first key must be version");
+            if (rc != PT_OK)
+                return rc;
+            continue;
+        }
         int k = -1;
         for (int i = 0; i < K_NKEYS && k < 0; i++)
             if (pt_kv_key_is(&kv, key_names[i]))
@@ -390,7 +397,8 @@ int pt_state_format(const pt_state *st, char **out, size_t *len)
                   "lock_until = %lld\nfirst_required = %lld\nstep_period = %u\n",
                   (long long)st->lock_until, (long long)st->first_required, st->step_period) &&
               format_others(st, buf, STATE_FORMAT_CAP, &pos) &&
-format_optional(st, buf, STATE_FORMAT_CAP, &pos);
+              format_optional(st, buf, STATE_FORMAT_CAP, &pos) &&
+              pt_state_format_last_used(st, buf, STATE_FORMAT_CAP, &pos);
     if (!ok) {
         free(buf);
         return PT_ERR_TOOBIG;
@@ -504,6 +512,10 @@ int pt_state_merge(pt_state *dst, const pt_state *src)
             keep_other(dst, src->others[k].enrolment, src->others[k].used);
         }
     }
+    /* Devices' last use: the newer of the two per device. */
+    for (unsigned i = 0; i < src->ndevices && i < PT_DEVICES_MAX; i++)
+        if (src->last_used[i].t > pt_state_device_last_used(dst, src->last_used[i].id))
+            pt_state_device_used(dst, src->last_used[i].id, src->last_used[i].t);
     /* Failures: the union of both (a time in both counts once: merging the same record twice
      * adds nothing), the newest PT_FAILURES_MAX kept. */
     unsigned n = 0;

@@ -18,6 +18,9 @@
  *                             PT_HOSTS_MAX, they count only for the enrolment bound above
  *   burned = S,...            optional: future steps whose code was typed with a clock that
  *                             looked off (clock_skew): never accepted later, at most PT_BURNED_MAX
+ *   last_used = DEVICE,T      optional, one line per device (at most PT_DEVICES_MAX, distinct
+ *                             ids): when a code of that device last logged in (the device's
+ *                             last use lives here, root-owned, not in the user's file)
  *
  * Keys are one per line, in any order after version; a key a later release adds is optional and
  * read as its default when absent, so a record stays a plain key = value file.
@@ -74,6 +77,11 @@ typedef struct {
     } hosts[PT_HOSTS_MAX];
     unsigned nburned;
     int64_t burned[PT_BURNED_MAX];  /* steps of the bound enrolment's period */
+    unsigned ndevices;              /* entries in last_used */
+    struct {
+        char id[PT_ID_HEX + 1];     /* a device id (enrolment.h) */
+        int64_t t;                  /* UNIX seconds of its last code login */
+    } last_used[PT_DEVICES_MAX];
 } pt_state;
 
 void pt_state_init(pt_state *st);
@@ -100,6 +108,19 @@ static inline int64_t pt_state_time(int64_t now)
 {
     return now < 1 ? 1 : now;
 }
+/* ---- devices' last use (state_devices.c) ---- */
+/* Records that device_id logged in at now (replacing the oldest entry when full). */
+void pt_state_device_used(pt_state *st, const char *device_id, int64_t now);
+/* When device_id last logged in, or -1 never. */
+int64_t pt_state_device_last_used(const pt_state *st, const char *device_id);
+/* Forgets the entries of devices e no longer has, and when there were any, the remembered hosts
+ * (a host remembered after a removed device's code must not skip the prompt). */
+void pt_state_prune_devices(pt_state *st, const pt_enrolment *e);
+/* Parses one "last_used = ID,T" value into st (for pt_state_parse). */
+int pt_state_parse_last_used(const char *v, size_t n, const char *path, unsigned line,
+                             pt_state *st);
+/* Appends the last_used lines (for pt_state_format). */
+bool pt_state_format_last_used(const pt_state *st, char *buf, size_t cap, size_t *pos);
 
 /* Lockout bookkeeping. record_failure drops failures older than fail_interval, appends now and
  * sets lock_until (now + unlock_time, or -1 when unlock_time = 0) once deny is reached; returns

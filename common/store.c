@@ -61,6 +61,11 @@ int pt_store_enrolment_store(pt_store *s, const pt_user *u, pt_enrolment *e)
     return s->ops->enrol_store(s, u, e);
 }
 
+int pt_store_enrolment_changed(pt_store *s, const pt_user *u, const pt_enrolment *e)
+{
+    return s->ops->enrol_changed(s, u, e);
+}
+
 int pt_store_enrolment_remove(pt_store *s, const pt_user *u)
 {
     return s->ops->enrol_remove(s, u);

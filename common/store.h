@@ -36,9 +36,13 @@ const char *pt_store_name(const pt_store *s);
 
 /* The user's enrolment: PT_OK, PT_ERR_NOENT (none), or a failure. */
 int pt_store_enrolment_load(pt_store *s, const pt_user *u, pt_enrolment *e, unsigned flags);
-/* Writes it (sealed first when secret_key_file is set: e->sealed is filled). Durable before
- * PT_OK. */
+/* Writes it (sealed first when secret_key_file is set: each device's sealed form is filled).
+ * Durable before PT_OK; then e->stamp names what was written. */
 int pt_store_enrolment_store(pt_store *s, const pt_user *u, pt_enrolment *e);
+/* Whether the stored enrolment is no longer the one e was loaded as (or last stored as): files
+ * compare the file's device, inode, change time and size; ldap a SHA-256 of the attribute value.
+ * 1 changed (or gone), 0 the same, < 0 cannot tell (callers take it as changed). */
+int pt_store_enrolment_changed(pt_store *s, const pt_user *u, const pt_enrolment *e);
 /* Removes it. PT_ERR_NOENT when there is none. */
 int pt_store_enrolment_remove(pt_store *s, const pt_user *u);
 

@@ -11,9 +11,16 @@ static int files_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
     return pt_enrolment_load(s->opt, u, e);
 }
 
-static int files_enrol_store(pt_store *s, const pt_user *u, const pt_enrolment *e)
+static int files_enrol_store(pt_store *s, const pt_user *u, pt_enrolment *e)
 {
-    return pt_enrolment_store(s->opt, u, e);
+    int rc = pt_enrolment_store(s->opt, u, e);
+    /* What was written is what a later change by this process must find. */
+    return rc == PT_OK ? pt_enrolment_restamp(s->opt, u, e) : rc;
+}
+
+static int files_enrol_changed(pt_store *s, const pt_user *u, const pt_enrolment *e)
+{
+    return pt_enrolment_changed(s->opt, u, e);
 }
 
 static int files_enrol_remove(pt_store *s, const pt_user *u)
@@ -59,6 +66,7 @@ const pt_store_ops pt_store_files_ops = {
     .name = "files",
     .enrol_load = files_enrol_load,
     .enrol_store = files_enrol_store,
+    .enrol_changed = files_enrol_changed,
     .enrol_remove = files_enrol_remove,
     .state_read = files_state_read,
     .state_update = files_state_update,

@@ -8,7 +8,11 @@
 typedef struct {
     const char *name;
     int (*enrol_load)(pt_store *s, const pt_user *u, pt_enrolment *e);
-    int (*enrol_store)(pt_store *s, const pt_user *u, const pt_enrolment *e);
+    /* Writes e and sets e->stamp to what was written. */
+    int (*enrol_store)(pt_store *s, const pt_user *u, pt_enrolment *e);
+    /* 1 when the stored enrolment is no longer the one e->stamp names, 0 the same, < 0 cannot
+     * tell (callers take it as changed). */
+    int (*enrol_changed)(pt_store *s, const pt_user *u, const pt_enrolment *e);
     int (*enrol_remove)(pt_store *s, const pt_user *u);
     int (*state_read)(pt_store *s, const pt_user *u, pt_state *st);
     int (*state_update)(pt_store *s, const pt_user *u, pt_state_fn fn, void *ctx, pt_state *st);

@@ -19,6 +19,7 @@
  * (StartTLS on ldap://, or ldaps://) verified against ldap_tls_cacert; ldap_timeout bounds the
  * connection and every operation. libldap is loaded here on demand (PT_LDAP_SONAME), so a login
  * with store = files never maps it. */
+#include <gcrypt.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <ldap.h>
@@ -400,6 +401,19 @@ static int add_entry(pt_store *s, const pt_user *u, const char *dn, const char *
 
 /* ---- the operations ---- */
 
+/* A stamp of an enrolment value: its SHA-256 (in the fields a file's stamp uses for where it
+ * is) and its length. Two values with the same stamp are the same value. */
+static void value_stamp(const char *v, size_t len, pt_enrol_stamp *st)
+{
+    uint8_t h[32];
+    gcry_md_hash_buffer(GCRY_MD_SHA256, h, v, len);
+    memcpy(&st->dev, h, 8);
+    memcpy(&st->ino, h + 8, 8);
+    memcpy(&st->ctime_sec, h + 16, 8);
+    memcpy(&st->ctime_nsec, h + 24, 8);
+    st->size = (int64_t)len;
+}
+
 static int ldap_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
 {
     char dn[DN_MAX];
@@ -416,12 +430,34 @@ static int ldap_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
         char where[DN_MAX + 32];
         snprintf(where, sizeof where, "ldap %s " A_ENROL, dn);
         rc = pt_enrolment_parse(v, len, where, e);
+        if (rc == PT_OK)
+            value_stamp(v, len, &e->stamp);
     }
     free_val(v, len);
     return rc;
 }
 
-static int ldap_enrol_store(pt_store *s, const pt_user *u, const pt_enrolment *e)
+static int ldap_enrol_changed(pt_store *s, const pt_user *u, const pt_enrolment *e)
+{
+    char dn[DN_MAX];
+    int rc = user_dn(s, u, dn, sizeof dn);
+    if (rc != PT_OK)
+        return rc;
+    char *v;
+    size_t len;
+    bool exists;
+    rc = read_attr(s, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    if (rc != PT_OK)
+        return rc;
+    if (!v)
+        return 1; /* gone */
+    pt_enrol_stamp now;
+    value_stamp(v, len, &now);
+    free_val(v, len);
+    return memcmp(&now, &e->stamp, sizeof now) != 0;
+}
+
+static int ldap_enrol_store(pt_store *s, const pt_user *u, pt_enrolment *e)
 {
     ldap_store *l = priv(s);
     char dn[DN_MAX];
@@ -445,6 +481,8 @@ static int ldap_enrol_store(pt_store *s, const pt_user *u, const pt_enrolment *e
         if (lrc != LDAP_SUCCESS)
             rc = report(l, lrc, "write the enrolment of", dn);
     }
+    if (rc == PT_OK)
+        value_stamp(data, len, &e->stamp);
     pt_wipe(data, len);
     free(data);
     return rc;
@@ -642,6 +680,7 @@ static const pt_store_ops ldap_ops = {
     .name = "ldap",
     .enrol_load = ldap_enrol_load,
     .enrol_store = ldap_enrol_store,
+    .enrol_changed = ldap_enrol_changed,
     .enrol_remove = ldap_enrol_remove,
     .state_read = ldap_state_read,
     .state_update = ldap_state_update,

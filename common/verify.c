@@ -2,7 +2,8 @@
 #include "verify.h"
 
 #include <stdint.h>
-
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backup.h"
@@ -62,10 +63,21 @@ done:
     return n;
 }
 
-/* The code's digits into code when the answer is a TOTP code of e's length. */
-static bool totp_code_of(const char *answer, unsigned digits, char code[PT_ANSWER_MAX + 1])
+
+/* The devices an answer is checked against: the active ones, or those of a pending enrolment
+ * (a code confirming an enrolment made at login). */
+static bool usable(const pt_enrolment *e, const pt_device *d)
 {
-    return pt_verify_digits(answer, code) == digits;
+    return e->status != PT_ENROL_ACTIVE || d->status == PT_ENROL_ACTIVE;
+}
+
+/* Whether some usable device shows codes of n digits. */
+static bool totp_length(const pt_enrolment *e, size_t n)
+{
+    for (unsigned i = 0; i < e->ndevices; i++)
+        if (usable(e, &e->dev[i]) && n == e->dev[i].digits)
+            return true;
+    return false;
 }
 
 static bool is_backup_shape(const char *s)
@@ -91,8 +103,8 @@ static void set_result(pt_verify_outcome *out, pt_answer_result r)
     out->reason = reasons[r];
 }
 
-/* The newest step that no longer counts: the last accepted one, or the one that activated the
- * enrolment (confirmed outside the runtime state, e.g. by a user's pam-totp). */
+/* The newest step of device d that no longer counts: the last accepted one (per user), the one
+ * that activated the device, or the newest one a user-run command accepted. */
 /* st->last_step in steps of `period` seconds. After a re-enrolment with another period a step of
  * the new period counts as newer only when it starts after the last accepted one started:
  * s * period > last_step * step_period, i.e. s > floor(last_step * step_period / period).
@@ -107,35 +119,35 @@ static int64_t last_step_in(const pt_state *st, unsigned period)
     return start / (int64_t)period;
 }
 
-static int64_t used_up_to(const pt_enrolment *e, const pt_state *st)
+static int64_t used_up_to(const pt_device *d, const pt_state *st)
 {
-    int64_t after = st ? last_step_in(st, e->period) : -1;
-    if (e->command_step > after)
-        after = e->command_step;
-    return e->confirmed_step > after ? e->confirmed_step : after;
+    int64_t after = st ? last_step_in(st, d->period) : -1;
+    if (d->command_step > after)
+        after = d->command_step;
+    return d->confirmed_step > after ? d->confirmed_step : after;
 }
 
-/* Looks for the code among the steps within PT_SKEW_SECONDS of now but outside the window,
+/* Looks for the code among device d's steps within PT_SKEW_SECONDS of now but outside the window,
  * newer than after (older ones are replays whatever the clock). *skew_step gets the matching step
  * nearest to now, or -1. Not constant-time: it runs only for a code already refused, and what it
  * finds is told to the user anyway. */
-static int find_skew(const pt_enrolment *e, int64_t now, unsigned window, int64_t after,
+static int find_skew(const pt_device *d, int64_t now, unsigned window, int64_t after,
                      const char *code, int64_t *skew_step)
 {
-    int64_t cur = pt_totp_step(now, e->period);
-    int64_t reach = PT_SKEW_SECONDS / (int64_t)e->period;
+    int64_t cur = pt_totp_step(now, d->period);
+    int64_t reach = PT_SKEW_SECONDS / (int64_t)d->period;
     if (reach > PT_SKEW_STEPS_MAX)
         reach = PT_SKEW_STEPS_MAX;
     *skew_step = -1;
-    for (int64_t d = (int64_t)window + 1; d <= reach; d++) {
-        int64_t cand[2] = {cur - d, cur + d}; /* behind first: the nearer past wins a tie */
+    for (int64_t k = (int64_t)window + 1; k <= reach; k++) {
+        int64_t cand[2] = {cur - k, cur + k}; /* behind first: the nearer past wins a tie */
         for (int i = 0; i < 2; i++) {
             int64_t s = cand[i];
             if (s < 0 || s <= after)
                 continue;
             char c[PT_CODE_MAX + 1];
-            int rc = pt_hotp(e->alg, e->secret, e->secret_len, (uint64_t)s, e->digits, c);
-            bool eq = rc == PT_OK && pt_ct_equal(c, code, e->digits);
+            int rc = pt_hotp(d->alg, d->secret, d->secret_len, (uint64_t)s, d->digits, c);
+            bool eq = rc == PT_OK && pt_ct_equal(c, code, d->digits);
             pt_wipe(c, sizeof c);
             if (rc != PT_OK)
                 return rc;
@@ -148,25 +160,88 @@ static int find_skew(const pt_enrolment *e, int64_t now, unsigned window, int64_
     return PT_OK;
 }
 
+/* The clock check over the devices in use (all of them when all is set) with the code's length:
+ * *skew gets the seconds to the matching step nearest to now (0 none), *which its device and
+ * *skew_step the step (-1 none). */
+static int skew_devices(const pt_options *o, const pt_enrolment *e, const pt_state *st, bool all,
+                        const char *code, int64_t now, int *which, int64_t *skew_step,
+                        int64_t *skew)
+{
+    size_t n = strlen(code);
+    *which = -1;
+    *skew_step = -1;
+    *skew = 0;
+    for (unsigned i = 0; i < e->ndevices; i++) {
+        const pt_device *d = &e->dev[i];
+        if ((!all && !usable(e, d)) || n != d->digits)
+            continue;
+        int64_t s = -1;
+        int rc = find_skew(d, now, o->window, used_up_to(d, st), code, &s);
+        if (rc < 0)
+            return rc;
+        if (s < 0)
+            continue;
+        int64_t off = (s - pt_totp_step(now, d->period)) * (int64_t)d->period;
+        if (*which < 0 || llabs(off) < llabs(*skew)) {
+            *which = (int)i;
+            *skew_step = s;
+            *skew = off;
+        }
+    }
+    return PT_OK;
+}
+
+/* Checks code against every usable device with its number of digits (no early exit: the time
+ * taken does not tell which device matched). Returns PT_TOTP_MATCH with *which and *step (the
+ * first device that matched), PT_TOTP_REPLAY when only used or burned steps matched,
+ * PT_TOTP_NOMATCH, or < 0 on an error (fail closed). */
+static int match_devices(const pt_options *o, const pt_enrolment *e, const pt_state *st,
+                         const char *code, int64_t now, int *which, int64_t *step)
+{
+    size_t n = strlen(code);
+    bool replay = false;
+    *which = -1;
+    *step = -1;
+    for (unsigned i = 0; i < e->ndevices; i++) {
+        const pt_device *d = &e->dev[i];
+        if (!usable(e, d) || n != d->digits)
+            continue;
+        int64_t s = -1;
+        int rc = pt_totp_verify(d->alg, d->secret, d->secret_len, d->digits, d->period, now,
+                                o->window, used_up_to(d, st), code, &s);
+        if (rc < 0)
+            return rc;
+        if (rc == PT_TOTP_MATCH && st && pt_state_is_burned(st, s))
+            rc = PT_TOTP_REPLAY; /* its code was shown by a skewed try: never accepted */
+        if (rc == PT_TOTP_MATCH && *which < 0) {
+            *which = (int)i;
+            *step = s;
+        }
+        replay = replay || rc == PT_TOTP_REPLAY;
+    }
+    if (*which >= 0)
+        return PT_TOTP_MATCH;
+    return replay ? PT_TOTP_REPLAY : PT_TOTP_NOMATCH;
+}
+
 static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, const char *code,
                       int64_t now, pt_verify_outcome *out)
 {
     int64_t step = -1;
-    int rc = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                            o->window, used_up_to(e, st), code, &step);
+    int which = -1;
+    int rc = match_devices(o, e, st, code, now, &which, &step);
     if (rc < 0)
         return rc;
-    if (rc == PT_TOTP_MATCH && pt_state_is_burned(st, step))
-        rc = PT_TOTP_REPLAY; /* its code was shown by a skewed try: never accepted */
     if (rc == PT_TOTP_NOMATCH) {
-        int64_t skewed = -1;
-        rc = find_skew(e, now, o->window, used_up_to(e, st), code, &skewed);
+        int64_t skewed = -1, skew = 0;
+        rc = skew_devices(o, e, st, false, code, now, &which, &skewed, &skew);
         if (rc < 0)
             return rc;
-        if (skewed >= 0) {
-            int64_t cur = pt_totp_step(now, e->period);
+        if (which >= 0) {
+            const pt_device *d = &e->dev[which];
+            int64_t cur = pt_totp_step(now, d->period);
             set_result(out, PT_ANSWER_CLOCK_SKEW);
-            out->skew = (skewed - cur) * (int64_t)e->period;
+            out->skew = skew;
             if (skewed > cur)
                 pt_state_burn_step(st, skewed, cur);
             return PT_OK;
@@ -174,12 +249,16 @@ static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, 
         rc = PT_TOTP_NOMATCH;
     }
     if (rc == PT_TOTP_MATCH) {
+        const pt_device *d = &e->dev[which];
         set_result(out, PT_ANSWER_TOTP_OK);
         out->step = step;
-        if (step > last_step_in(st, e->period)) { /* never lowered */
+        out->device = which;
+        snprintf(out->device_name, sizeof out->device_name, "%s", d->name);
+        if (step > last_step_in(st, d->period)) { /* never lowered */
             st->last_step = step;
-            st->step_period = e->period;
+            st->step_period = d->period;
         }
+        pt_state_device_used(st, d->id, now);
     } else {
         set_result(out, rc == PT_TOTP_REPLAY ? PT_ANSWER_REPLAY : PT_ANSWER_WRONG);
     }
@@ -217,12 +296,14 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
     memset(out, 0, sizeof *out);
     out->step = -1;
     out->backup_index = -1;
+    out->device = -1;
     pt_state_bind(st, e->id);
+    pt_state_prune_devices(st, e);
 
     size_t ndigits = pt_verify_digits(answer, code);
-    if (ndigits == e->digits) {
+    if (ndigits > 0 && totp_length(e, ndigits)) {
         rc = check_totp(o, e, st, code, now, out);
-        /* digits = 8: an imported 8-digit scratch code has the shape of a TOTP code. It is a
+        /* 8 digits: an imported 8-digit scratch code has the shape of a TOTP code. It is a
          * TOTP code first; when that fails it is tried as a backup code, and if that fails too
          * the TOTP verdict (wrong, replay or clock skew) stands. */
         if (rc == PT_OK && out->result != PT_ANSWER_TOTP_OK && is_backup_shape(code)) {
@@ -235,7 +316,7 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
         set_result(out, PT_ANSWER_MALFORMED);
     } else if (is_backup_shape(code)) {
         rc = check_backup(e, st, code, out);
-        /* Digits of another number than a code has that are no (imported 8-digit) backup code
+        /* Digits of another number than any device shows that are no (imported 8-digit) backup code
          * either: most likely a mistyped code, so say how many digits a code has. */
         if (rc == PT_OK && out->result == PT_ANSWER_WRONG && ndigits > 0) {
             set_result(out, PT_ANSWER_MALFORMED);
@@ -265,12 +346,12 @@ int pt_verify_answer(const pt_options *o, const pt_enrolment *e, pt_state *st, c
 int pt_verify_stateless(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                         const char *answer, int64_t now, const char **method)
 {
-    return pt_verify_stateless_step(o, e, st, answer, now, method, NULL);
+    return pt_verify_stateless_step(o, e, st, answer, now, method, NULL, NULL);
 }
 
 int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const pt_state *st,
                              const char *answer, int64_t now, const char **method,
-                             int64_t *step_out)
+                             int64_t *step_out, int *device_out)
 {
     char code[PT_ANSWER_MAX + 1];
     int rc = 0;
@@ -279,18 +360,23 @@ int pt_verify_stateless_step(const pt_options *o, const pt_enrolment *e, const p
         *method = NULL;
     if (step_out)
         *step_out = -1;
-    bool is_totp = totp_code_of(answer, e->digits, code);
+    if (device_out)
+        *device_out = -1;
+    size_t n = pt_verify_digits(answer, code);
+    bool is_totp = n > 0 && totp_length(e, n);
     if (is_totp) {
         int64_t step;
-        int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
-                               o->window, used_up_to(e, st), code, &step);
+        int which;
+        int r = match_devices(o, e, st, code, now, &which, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1 && method)
             *method = "totp";
         if (rc == 1 && step_out)
             *step_out = step;
+        if (rc == 1 && device_out)
+            *device_out = which;
     }
-    /* Not a TOTP code: a backup code, and an 8-digit answer can be both (digits = 8). */
+    /* Not a TOTP code: a backup code, and an 8-digit answer can be both. */
     if (rc == 0 && (is_totp || (trim_answer(answer, code) && code[0] != '\0')) &&
         is_backup_shape(code)) {
         int index = -1;
@@ -310,13 +396,17 @@ int pt_verify_confirm(const pt_options *o, pt_enrolment *e, const char *answer, 
 {
     char code[PT_ANSWER_MAX + 1];
     int rc = 0;
-    if (totp_code_of(answer, e->digits, code)) {
+    int i = pt_device_pending(e);
+    if (i < 0)
+        return 0;
+    pt_device *d = &e->dev[i];
+    if (pt_verify_digits(answer, code) == d->digits) {
         int64_t step = -1;
-        int r = pt_totp_verify(e->alg, e->secret, e->secret_len, e->digits, e->period, now,
+        int r = pt_totp_verify(d->alg, d->secret, d->secret_len, d->digits, d->period, now,
                                o->window, -1, code, &step);
         rc = r < 0 ? r : r == PT_TOTP_MATCH;
         if (rc == 1)
-            e->confirmed_step = step;
+            d->confirmed_step = step;
     }
     pt_wipe(code, sizeof code);
     return rc;
@@ -327,14 +417,16 @@ int pt_verify_explain(const pt_options *o, const pt_enrolment *e, const char *an
 {
     char code[PT_ANSWER_MAX + 1];
     int rc = PT_OK;
+    bool shown = false;
     *typed_digits = 0;
     *skew = 0;
     size_t n = pt_verify_digits(answer, code);
-    if (n == e->digits) {
+    for (unsigned i = 0; i < e->ndevices; i++)
+        shown = shown || e->dev[i].digits == n;
+    if (n > 0 && shown) {
+        int which = -1;
         int64_t s = -1;
-        rc = find_skew(e, now, o->window, e->confirmed_step, code, &s);
-        if (rc == PT_OK && s >= 0)
-            *skew = (s - pt_totp_step(now, e->period)) * (int64_t)e->period;
+        rc = skew_devices(o, e, NULL, true, code, now, &which, &s, skew);
     } else if (n > 0) {
         *typed_digits = (unsigned)(n > 99 ? 99 : n);
     }

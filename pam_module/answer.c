@@ -80,7 +80,7 @@ int ptm_get_answer(ptm_ctx *m, char **answer, bool *from_authtok, char **authtok
             item = NULL;
         const char *tok = item;
         if (tok != NULL && tok[0] != '\0') {
-            long cut = ptm_split_code(tok, m->enrol.digits);
+            long cut = ptm_split_code(tok, pt_enrolment_digits(&m->enrol));
             if (cut >= 0) {
                 *from_authtok = true;
                 return split(tok, cut, authtok_rest, answer);

@@ -89,15 +89,16 @@ static int make_uri(ptm_ctx *m, enrol_session *s)
                    "`label` in the configuration", m->lname);
         return PT_ERR_INVAL;
     }
-    rc = pt_enrolment_secret_b32(&s->e, s->b32, sizeof(s->b32));
+    rc = pt_device_secret_b32(&s->e.dev[0], s->b32, sizeof(s->b32));
     if (rc == PT_OK)
         rc = pt_base32_group(s->b32, s->grouped, sizeof(s->grouped));
     if (rc != PT_OK)
         return rc;
-    s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.alg, s->e.digits, s->e.period);
+    s->uri = pt_otpauth_uri(issuer, label, s->b32, s->e.dev[0].alg, s->e.dev[0].digits,
+                            s->e.dev[0].period);
     if (s->uri == NULL)
         return PT_ERR_NOMEM;
-    (void)pt_uri_settings_note(s->e.alg, s->e.digits, s->e.period, s->note, sizeof(s->note));
+    (void)pt_uri_settings_note(s->e.dev[0].alg, s->e.dev[0].digits, s->e.dev[0].period, s->note, sizeof(s->note));
     /* Without a QR code (libqrencode not loadable, already logged) the link and the key still
      * let the user enrol: carry on with s->qr empty. Smallest code (qrtext.h): it must fit a
      * screen of unknown size. */
@@ -182,8 +183,8 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, const pt_verify_o
             n = key_lines(s, n);
         }
         snprintf(s->text[1], sizeof(s->text[1]),
-                 "(time-based, %s, %u digits, every %u seconds)", pt_alg_uri_name(s->e.alg),
-                 s->e.digits, s->e.period);
+                 "(time-based, %s, %u digits, every %u seconds)",
+                 pt_alg_uri_name(s->e.dev[0].alg), s->e.dev[0].digits, s->e.dev[0].period);
         s->lines[n++] = s->text[1];
         s->lines[n++] = "Then type the code the app shows, to confirm.";
     } else if (prev->result == PT_ANSWER_CLOCK_SKEW) {
@@ -200,7 +201,7 @@ static int ask_code(ptm_ctx *m, enrol_session *s, int attempt, const pt_verify_o
     } else if (prev->result == PT_ANSWER_MALFORMED && prev->typed_digits > 0) {
         snprintf(s->text[0], sizeof(s->text[0]),
                  "That code has %u digit%s; the app shows %u digits. Type the current code.",
-                 prev->typed_digits, prev->typed_digits == 1 ? "" : "s", s->e.digits);
+                 prev->typed_digits, prev->typed_digits == 1 ? "" : "s", s->e.dev[0].digits);
         s->lines[n++] = s->text[0];
     } else if (prev->result == PT_ANSWER_REPLAY) {
         /* A code of a step already used (by an earlier, abandoned try): never accepted twice. */
@@ -231,7 +232,7 @@ static int confirm_code(ptm_ctx *m, enrol_session *s)
         if (out.result == PT_ANSWER_TOTP_OK) {
             /* Recorded in the state already; in the file too, like pam-totp does, so the code
              * stays used even if the state is lost. */
-            s->e.confirmed_step = out.step;
+            s->e.dev[0].confirmed_step = out.step;
             return PAM_SUCCESS;
         }
         prev = out;
@@ -294,8 +295,7 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     rc = show_backup_codes(m, s);
     if (rc != PAM_SUCCESS)
         return rc;
-    s->e.status = PT_ENROL_ACTIVE;
-    s->e.expires = 0;
+    pt_enrolment_activate(&s->e);
     int prc = pt_store_enrolment_store(m->store, &m->user, &s->e);
     if (prc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "could not store the enrolment of %s (%s, see above)",
@@ -305,7 +305,8 @@ static int run(ptm_ctx *m, enrol_session *s, const char *mode)
     }
     char nc[16];
     snprintf(nc, sizeof(nc), "%u", s->ncodes);
-    PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc, NULL);
+    PTM_AUDIT(m, LOG_NOTICE, "enrol_completed", "mode", mode, "via", "login", "codes", nc,
+              "device", s->e.dev[0].name, NULL);
     ptm_info(m, "Multi-factor authentication is set up. From now on, log in with a code from "
                 "the app. The code you just entered is used up: for the next login, wait until "
                 "the app shows a new code.");

@@ -84,7 +84,7 @@ static bool asks_for_code(ptm_ctx *m, unsigned *digits)
         return false;
     if (pt_store_enrolment_load(m->store, &m->user, &m->enrol, 0) != PT_OK)
         return false;
-    *digits = m->enrol.digits;
+    *digits = pt_enrolment_digits(&m->enrol); /* the first active device's */
     return m->enrol.status == PT_ENROL_ACTIVE;
 }
 

@@ -99,8 +99,9 @@ long ptm_split_code(const char *s, unsigned digits);
 /* verify_login.c: the PT_DECIDE_VERIFY path. */
 int ptm_verify_login(ptm_ctx *m);
 /* Locks the state, re-reads it, refuses when locked, checks answer against e, commits. When e is
- * the login's own enrolment (&m->enrol) and the state is bound to another enrolment id, it is
- * re-read under the lock first.
+ * the login's own enrolment (&m->enrol) and the state is bound to another enrolment id, or the
+ * enrolment file is no longer the one loaded (a device removed meanwhile), it is re-read under
+ * the lock first.
  * Returns PAM_SUCCESS when checked (see *out), PAM_AUTH_ERR when locked (message and audit done),
  * PAM_AUTHINFO_UNAVAIL on a state error. */
 int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,

@@ -284,6 +284,7 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
         /* Only a numeric PAM_RHOST can be trusted or remembered (cidr.h: no DNS, ever). */
         if (m->enrolled) {
             in.trusted_network = pt_rhost_trusted(m->opt.trusted_networks, m->rhost);
+            pt_state_prune_devices(&m->state, &m->enrol); /* a removed device's hosts go */
             in.remembered_host = pt_state_host_remembered(&m->state, m->enrol.id, m->rhost, now,
                                                           m->opt.remember_host);
         }

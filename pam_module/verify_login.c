@@ -32,14 +32,18 @@ void ptm_report_locked(ptm_ctx *m, int64_t lock_left, const char *phase)
               left, NULL);
 }
 
-/* Re-reads the enrolment once the state is being updated, when the state is bound to another
- * enrolment id than the copy loaded before the prompt: another login already used a newer
- * enrolment (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old
- * copy would bind the state back to the old id and forget the new set's used codes. What is read
- * then is never older than what the previous writer used. When the ids agree the copy is the
- * one the state refers to (a read saved on every login); a login already past its prompt when
- * the codes were regenerated may then still finish with the old set, which binds nothing
- * backwards. */
+/* Re-reads the enrolment once the state lock is held when it may no longer be the copy loaded
+ * before the prompt:
+ *  - the state is bound to another enrolment id: another login already used a newer enrolment
+ *    (pam-totp backup-codes or enrol --force ran meanwhile), and checking against the old copy
+ *    would bind the state back to the old id and forget the new set's used codes;
+ *  - the stored enrolment is not the one loaded (files: another inode, change time or size,
+ *    as every write replaces the file; ldap: another value): a device was removed or added, or codes regenerated, while this login waited at its
+ *    prompt. A removed device's codes must stop at once, so the answer is checked against what
+ *    the file holds now.
+ * What is read under the lock is never older than what the previous lock holder used. When
+ * neither changed, the copy is used as it is (files: one stat, no read, per login; ldap: one
+ * read of the value). */
 static int reload_enrolment(ptm_ctx *m)
 {
     pt_enrolment fresh;
@@ -76,8 +80,11 @@ static int check_answer(void *ctx, pt_state *st, bool *write)
     c->opened = true;
     c->pam_rc = PAM_SUCCESS;
     c->lock_left = 0;
-    /* The login's own enrolment (not one being set up at login), bound to another id. */
-    if (c->e == &m->enrol && st->enrolment[0] != '\0' && strcmp(st->enrolment, m->enrol.id) != 0) {
+    /* The login's own enrolment (not one being set up at login): the state is bound to another
+     * id, or the stored enrolment was replaced while the user typed. */
+    if (c->e == &m->enrol &&
+        ((st->enrolment[0] != '\0' && strcmp(st->enrolment, m->enrol.id) != 0) ||
+         pt_store_enrolment_changed(m->store, &m->user, &m->enrol) != 0)) {
         c->pam_rc = reload_enrolment(m);
         if (c->pam_rc != PAM_SUCCESS)
             return PT_ERR_IO;
@@ -143,7 +150,8 @@ static void report_success(ptm_ctx *m, const pt_verify_outcome *out)
         PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "backup", "codes_left", left, NULL);
         report_backup_left(m, out->codes_left);
     } else {
-        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "totp", NULL);
+        PTM_AUDIT(m, LOG_NOTICE, "login_ok", "method", "totp", "device", out->device_name,
+                  NULL);
     }
 }
 
@@ -182,7 +190,7 @@ static void report_failure(ptm_ctx *m, const pt_verify_outcome *out, unsigned nf
     else if (out->result == PT_ANSWER_CLOCK_SKEW)
         ptm_report_skew(m, out->skew);
     else if (out->result == PT_ANSWER_MALFORMED && out->typed_digits > 0)
-        ptm_report_digits(m, out->typed_digits, m->enrol.digits);
+        ptm_report_digits(m, out->typed_digits, pt_enrolment_digits(&m->enrol));
     if (out->locked_now) {
         int64_t left = pt_state_lock_left(&m->state, (int64_t)time(NULL));
         char l[32];

@@ -34,6 +34,11 @@ static void same_state(const pt_state *a, const pt_state *b)
         FUZZ_ASSERT(strcmp(a->others[i].enrolment, b->others[i].enrolment) == 0);
         FUZZ_ASSERT(memcmp(a->others[i].used, b->others[i].used, sizeof a->others[i].used) == 0);
     }
+    FUZZ_ASSERT(a->ndevices == b->ndevices && a->ndevices <= PT_DEVICES_MAX);
+    for (unsigned i = 0; i < a->ndevices; i++) {
+        FUZZ_ASSERT(strcmp(a->last_used[i].id, b->last_used[i].id) == 0);
+        FUZZ_ASSERT(a->last_used[i].t == b->last_used[i].t);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,7 +15,7 @@ complete_words() {
 }
 
 expect_eq "commands" "$(complete_words pam-totp '')" \
-    "--config --help --service --version backup-codes disable doctor enrol import list migrate reset status unlock "
+    "--config --help --service --version backup-codes devices disable doctor enrol import list migrate remove-device reset status unlock "
 expect_eq "a prefix" "$(complete_words pam-totp ba)" "backup-codes "
 expect_eq "after --config PATH" "$(complete_words pam-totp --config /x un)" "unlock "
 expect_eq "--qr values" "$(complete_words pam-totp enrol --qr '')" "ansi none utf8 "
@@ -30,8 +30,9 @@ expect_eq "--ignore names doctor checks" "$(complete_words pam-totp doctor --ign
 expect_eq "import sources" "$(complete_words pam-totp import '')" "--help google-authenticator oath "
 expect_eq "import oath options" "$(complete_words pam-totp import oath --)" "--all --config --file --force --help --json --user "
 expect_eq "import google-authenticator options" "$(complete_words pam-totp import google-authenticator --f)" "--force "
+expect_eq "a prefix of remove-device" "$(complete_words pam-totp rem)" "remove-device "
 
-for cmd in enrol status disable backup-codes reset unlock list migrate doctor; do
+for cmd in enrol status devices remove-device disable backup-codes reset unlock list migrate doctor; do
     offered=$(complete_words pam-totp "$cmd" --)
     documented=$("$PT_CLI" "$cmd" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     missing=""

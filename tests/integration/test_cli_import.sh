@@ -133,12 +133,15 @@ HOTP/T30	$O4	1234	$K1
 OATH
 SUMO=$(sha256sum "$T_DIR/users.oath")
 run 1 "import oath --all" pt import oath --file "$T_DIR/users.oath" --all
-check "  $O1 imported with a warning about its second line" grep -Eq "^$O1: imported .*warning: line 3 .*not imported" "$OUT"
+check "  $O1 imported with both of its lines as devices" grep -Eq "^$O1: imported .*2 tokens imported as 2 devices" "$OUT"
 check "  $O2 imported" grep -q "^$O2: imported" "$OUT"
 check "  $O3 (HOTP) refused as counter-based" grep -Eq "^$O3: skipped: line 5: HOTP is counter-based" "$OUT"
 check "  $O4 (PIN) refused" grep -Eq "^$O4: skipped: line 6: the line has a PIN" "$OUT"
 expect_eq "  the users file is untouched" "$(sha256sum "$T_DIR/users.oath")" "$SUMO"
 check "$O1 logs in with the first line's code" login_at "$T0" "$O1" "$(hcode "$K1" "$T0")"
+check "$O1 logs in with the second line's code (its own device)" login_at $((T0 + 30)) "$O1" "$(hcode "$K2" $((T0 + 30)))"
+run 0 "devices of $O1" pt devices --json "$O1"
+expect_eq "  named default and after the line" "$(jq_py "[o['name'] for o in d]" <"$OUT")" '["default", "line-3"]'
 check "$O2 logs in with an 8-digit 60-second code" login_at "$T0" "$O2" "$(hcode "$K2" "$T0" 8 60)"
 check "oath imports audited" grep -Eq "event=imported user=$O2 .*source=oath" "$T_SYSLOG"
 run 1 "--user with a name not in the file" pt import oath --file "$T_DIR/users.oath" --user "$O3" "${P}none"

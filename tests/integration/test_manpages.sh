@@ -65,9 +65,11 @@ mentions pam_totp.conf.5 value disabled optional required_for_admins required sh
     '%h/.pam_totp' /var/lib/pam_totp
 
 log "pam-totp(1): every subcommand and option of DESIGN section 6"
-documents pam-totp.1 subcommand enrol status disable backup-codes reset unlock list migrate
+documents pam-totp.1 subcommand enrol status disable backup-codes reset unlock list migrate devices \
+    remove-device
 mentions pam-totp.1 option --begin --verify --json --force --qr --user --code --yes --without-mfa \
-    --all --from --config --help --version
+    --all --from --config --help --version --add --name
+mentions pam-totp.1 "lost-phone step" "pam-totp remove-device phone" "pam-totp enrol --add --name new-phone"
 mentions pam-totp.1 "exit status" "EXIT STATUS"
 
 log "pam_totp(8): module arguments and the sshd setup"

@@ -153,6 +153,8 @@ check "enrolment file written" test -f "$EF"
 expect_eq "written as the user, 0600" "$(stat -c '%U %a' "$EF")" "$U 600"
 expect_match "stored active" "$(cat "$EF")" 'status = active'
 expect_match "the confirming step is recorded in the file" "$(cat "$EF")" 'confirmed_step = [0-9]+'
+expect_match "one device, named default" "$("$PT_TOOLS/pt-parse_check" enrolment "$EF")" 'version=2 devices=1$'
+check "the device is named default" grep -qx 'name = default' "$EF"
 SEC=$(printf '%s\n' "$TR" | grep -a 'type this key into the app by hand: ' | tail -1 | sed 's/.*by hand: //; s/ //g')
 mapfile -t CODES < <(printf '%s\n' "$TR" | grep -aEo '^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$')
 expect_eq "ten backup codes shown" "${#CODES[@]}" 10

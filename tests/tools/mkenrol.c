@@ -2,7 +2,10 @@
  * module and the CLI use, so the file is exactly what they write).
  *
  *   pt-mkenrol [--pending] USER BASE32 [MODULE-ARGUMENT...]
+ *   pt-mkenrol --add DEVICE USER BASE32 [MODULE-ARGUMENT...]
  *
+ * --add adds an active device named DEVICE with that secret to the user's active enrolment
+ * (the backup codes stay; nothing is printed).
  * MODULE-ARGUMENTs are read like the module's (config=PATH, enrolment_file=..., digits=8,
  * algorithm=sha256, backup_codes=N, ...). The enrolment is active with a fresh set of backup
  * codes, printed one per line on stdout, unless --pending. It is stored through the store the
@@ -19,13 +22,42 @@
 #include "store.h"
 #include "user.h"
 
+static int add_device(const pt_options *o, const pt_user *u, const char *name, const char *b32,
+                      const char *prog)
+{
+    static pt_enrolment e;
+    pt_device d;
+    int rc = pt_enrolment_load(o, u, &e);
+    if (rc == PT_OK)
+        rc = pt_device_new(o, (int64_t)time(NULL), name, &d);
+    if (rc == PT_OK)
+        rc = pt_base32_decode(b32, d.secret, sizeof(d.secret), &d.secret_len);
+    if (rc == PT_OK) {
+        d.status = PT_ENROL_ACTIVE;
+        d.expires = 0;
+        rc = pt_device_add(&e, &d);
+    }
+    if (rc == PT_OK)
+        rc = pt_enrolment_store(o, u, &e);
+    pt_enrolment_wipe(&e);
+    if (rc != PT_OK) {
+        fprintf(stderr, "%s: %s\n", prog, pt_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
     int pending = 0;
+    const char *add = NULL;
     if (i < argc && strcmp(argv[i], "--pending") == 0) {
         pending = 1;
         i++;
+    } else if (i + 1 < argc && strcmp(argv[i], "--add") == 0) {
+        add = argv[i + 1];
+        i += 2;
     }
     if (argc - i < 2) {
         fprintf(stderr, "usage: %s [--pending] USER BASE32 [MODULE-ARGUMENT...]\n", argv[0]);
@@ -42,14 +74,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: no user %s\n", argv[0], name);
         return 1;
     }
+    if (add != NULL) {
+        int st = add_device(&o, &u, add, b32, argv[0]);
+        pt_user_free(&u);
+        return st;
+    }
     int rc = pt_enrolment_new(&o, (int64_t)time(NULL), &e);
     if (rc == PT_OK)
-        rc = pt_base32_decode(b32, e.secret, sizeof(e.secret), &e.secret_len);
+        rc = pt_base32_decode(b32, e.dev[0].secret, sizeof(e.dev[0].secret),
+                              &e.dev[0].secret_len);
     if (rc == PT_OK && !pending) {
         if (o.backup_codes > 0)
             rc = pt_backup_generate(o.backup_codes, &e.backup, codes);
-        e.status = PT_ENROL_ACTIVE;
-        e.expires = 0;
+        pt_enrolment_activate(&e);
     }
     pt_store *st = NULL;
     if (rc == PT_OK)

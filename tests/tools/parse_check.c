@@ -2,7 +2,7 @@
  * prove that crashes and races never leave a file the module would refuse.
  *
  *   pt-parse_check state FILE        prints "last_step=N used=I,J failures=K lock_until=T"
- *   pt-parse_check enrolment FILE    prints "id=ID status=S backup_codes=N"
+ *   pt-parse_check enrolment FILE    prints "id=ID status=S backup_codes=N version=V devices=D"
  *
  * Reads the file as it is (no owner or mode checks: those are the module's business and are
  * tested separately). Exit status 0 when it parses, 1 when it does not (the parser's diagnostic
@@ -56,8 +56,9 @@ static int check_enrolment(const char *data, size_t len, const char *path)
     static pt_enrolment e;
     if (pt_enrolment_parse(data, len, path, &e) != PT_OK)
         return 1;
-    printf("id=%s status=%s backup_codes=%u\n", e.id,
-           e.status == PT_ENROL_ACTIVE ? "active" : "pending", e.backup.count);
+    printf("id=%s status=%s backup_codes=%u version=%u devices=%u\n", e.id,
+           e.status == PT_ENROL_ACTIVE ? "active" : "pending", e.backup.count, e.version,
+           e.ndevices);
     pt_enrolment_wipe(&e);
     return 0;
 }

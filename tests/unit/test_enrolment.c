@@ -1,6 +1,8 @@
 /* The enrolment file: format/parse round trip; every kind of malformed input rejected whole,
- * with the line named and the enrolment wiped; load/store/remove in system mode (root-owned)
- * and home mode (acting as the user), with unsafe files refused. The file tests need root. */
+ * with the line named and the enrolment wiped, in version 1 (one authenticator, as earlier
+ * releases write it) and version 2 (several devices: cap, duplicate and hostile names, keys out
+ * of place); load/store/remove in system mode (root-owned) and home mode (acting as the user),
+ * with unsafe files refused. The file tests need root. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,19 +20,51 @@
 #define NOBODY 65534
 
 static pt_enrolment sample;
-static char *text; /* sample, formatted */
+static char *text; /* sample, formatted as version 1 (the line-by-line tests edit it) */
 static size_t textlen;
+static char *text2; /* sample, formatted as version 2 (what this release writes) */
+static size_t text2len;
 
 static void make_sample(pt_enrolment *e)
 {
     pt_options o;
     pt_options_defaults(&o);
     assert_int_equal(pt_enrolment_new(&o, 1700000000, e), PT_OK);
-    e->status = PT_ENROL_ACTIVE;
-    e->expires = 0;
+    pt_enrolment_activate(e);
+    /* As a version-1 file is read: the device's id is the enrolment's. */
+    memcpy(e->dev[0].id, e->id, sizeof e->id);
     e->backup.count = 3;
     for (unsigned i = 0; i < 3; i++)
         memset(e->backup.hash[i], 0x11 * (int)(i + 1), PT_BACKUP_HASH_LEN);
+}
+
+/* The version-1 layout, exactly as releases before devices wrote it (common/enrolment.c at
+ * the time; tests/integration/fixtures/enrolment-v1 is one such file). */
+static char *format_v1(const pt_enrolment *e, size_t *len)
+{
+    char b32[2 * PT_SECRET_MAX], salt[2 * PT_BACKUP_SALT_LEN + 1];
+    assert_int_equal(pt_device_secret_b32(&e->dev[0], b32, sizeof b32), PT_OK);
+    for (unsigned i = 0; i < PT_BACKUP_SALT_LEN; i++)
+        sprintf(salt + 2 * i, "%02x", e->backup.salt[i]);
+    char *out = malloc(8192);
+    int n = sprintf(out,
+                    "# pam_totp enrolment: written by pam-totp; do not edit\n"
+                    "version = 1\nid = %s\nstatus = %s\ncreated = %lld\nexpires = %lld\n"
+                    "algorithm = %s\ndigits = %u\nperiod = %u\nsecret = %s\n"
+                    "backup_kdf = argon2id m=%u t=%u p=%u\nbackup_salt = %s\n"
+                    "confirmed_step = %lld\n",
+                    e->id, e->status == PT_ENROL_ACTIVE ? "active" : "pending",
+                    (long long)e->created, (long long)e->expires, pt_alg_name(e->dev[0].alg),
+                    e->dev[0].digits, e->dev[0].period, b32, e->backup.kdf.m_kib,
+                    e->backup.kdf.t, e->backup.kdf.p, salt, (long long)e->dev[0].confirmed_step);
+    for (unsigned i = 0; i < e->backup.count; i++) {
+        n += sprintf(out + n, "backup = ");
+        for (unsigned j = 0; j < PT_BACKUP_HASH_LEN; j++)
+            n += sprintf(out + n, "%02x", e->backup.hash[i][j]);
+        n += sprintf(out + n, "\n");
+    }
+    *len = (size_t)n;
+    return out;
 }
 
 static int setup(void **state)
@@ -38,7 +72,8 @@ static int setup(void **state)
     if (tfs_setup(state) != 0)
         return -1;
     make_sample(&sample);
-    if (pt_enrolment_format(&sample, &text, &textlen) != PT_OK)
+    text = format_v1(&sample, &textlen);
+    if (pt_enrolment_format(&sample, &text2, &text2len) != PT_OK)
         return -1;
     return 0;
 }
@@ -47,6 +82,8 @@ static int teardown(void **state)
 {
     free(text);
     text = NULL;
+    free(text2);
+    text2 = NULL;
     return tfs_teardown(state);
 }
 
@@ -56,11 +93,20 @@ static void assert_same(const pt_enrolment *a, const pt_enrolment *b)
     assert_int_equal(a->status, b->status);
     assert_int_equal(a->created, b->created);
     assert_int_equal(a->expires, b->expires);
-    assert_int_equal(a->alg, b->alg);
-    assert_int_equal(a->digits, b->digits);
-    assert_int_equal(a->period, b->period);
-    assert_int_equal(a->secret_len, b->secret_len);
-    assert_memory_equal(a->secret, b->secret, a->secret_len);
+    assert_int_equal(a->ndevices, b->ndevices);
+    for (unsigned i = 0; i < a->ndevices; i++) {
+        assert_string_equal(a->dev[i].id, b->dev[i].id);
+        assert_string_equal(a->dev[i].name, b->dev[i].name);
+        assert_int_equal(a->dev[i].status, b->dev[i].status);
+        assert_int_equal(a->dev[i].created, b->dev[i].created);
+        assert_int_equal(a->dev[i].expires, b->dev[i].expires);
+        assert_int_equal(a->dev[i].confirmed_step, b->dev[i].confirmed_step);
+        assert_int_equal(a->dev[i].alg, b->dev[i].alg);
+        assert_int_equal(a->dev[i].digits, b->dev[i].digits);
+        assert_int_equal(a->dev[i].period, b->dev[i].period);
+        assert_int_equal(a->dev[i].secret_len, b->dev[i].secret_len);
+        assert_memory_equal(a->dev[i].secret, b->dev[i].secret, a->dev[i].secret_len);
+    }
     assert_int_equal(a->backup.kdf.m_kib, b->backup.kdf.m_kib);
     assert_int_equal(a->backup.kdf.t, b->backup.kdf.t);
     assert_int_equal(a->backup.kdf.p, b->backup.kdf.p);
@@ -76,6 +122,13 @@ static void test_round_trip(void **state)
     pt_enrolment e;
     assert_int_equal(pt_enrolment_parse(text, textlen, "t", &e), PT_OK);
     assert_same(&sample, &e);
+    assert_int_equal(e.version, 1);
+    assert_string_equal(e.dev[0].name, "default");
+    assert_int_equal(pt_enrolment_parse(text2, text2len, "t", &e), PT_OK);
+    assert_same(&sample, &e);
+    assert_int_equal(e.version, 2);
+    assert_non_null(strstr(text2, "version = 2\n"));
+    assert_non_null(strstr(text2, "\nname = default\n"));
     assert_non_null(strstr(text, "version = 1\n"));
     assert_non_null(strstr(text, "backup_kdf = argon2id m=19456 t=2 p=1\n"));
     assert_int_equal(strlen(sample.id), PT_ID_HEX);
@@ -88,7 +141,7 @@ static void test_round_trip(void **state)
     o.period = 60;
     pt_enrolment p, q;
     assert_int_equal(pt_enrolment_new(&o, 1000, &p), PT_OK);
-    assert_int_equal(p.secret_len, 64);
+    assert_int_equal(p.dev[0].secret_len, 64);
     assert_int_equal(p.expires, 1000 + (int64_t)o.pending_ttl);
     assert_int_equal(p.status, PT_ENROL_PENDING);
     char *out;
@@ -99,7 +152,7 @@ static void test_round_trip(void **state)
     free(out);
 
     char b32[128];
-    assert_int_equal(pt_enrolment_secret_b32(&p, b32, sizeof b32), PT_OK);
+    assert_int_equal(pt_device_secret_b32(&p.dev[0], b32, sizeof b32), PT_OK);
     assert_int_equal(strlen(b32), 103);
     char id2[PT_ID_HEX + 1];
     assert_int_equal(pt_enrolment_new_id(id2), PT_OK);
@@ -141,10 +194,10 @@ static void expect_malformed(const char *data, size_t len, const char *what)
     assert_logged("/home/u/.pam_totp");
     assert_logged(what);
     /* Rejected whole: nothing of it is left behind. */
-    assert_int_equal(e.secret_len, 0);
+    assert_int_equal(e.dev[0].secret_len, 0);
     assert_int_equal(e.backup.count, 0);
     static const uint8_t zero[PT_SECRET_MAX];
-    assert_memory_equal(e.secret, zero, sizeof zero);
+    assert_memory_equal(e.dev[0].secret, zero, sizeof zero);
 }
 
 static void expect_line(unsigned n, const char *repl, int insert, const char *what)
@@ -169,7 +222,12 @@ static void test_truncated(void **state)
 static void test_bad_version(void **state)
 {
     (void)state;
-    expect_line(2, "version = 2", 0, "line 2: format version 2 is not supported");
+    expect_line(2, "version = 3", 0, "line 2: format version 3 is not supported");
+    expect_line(2, "version = 0", 0, "line 2: format version 0 is not supported");
+    /* Version-2 keys in a version-1 file, and version-1 keys at the user level of version 2. */
+    expect_line(8, "device = 0123456789abcdef0123456789abcdef", 1,
+                "line 8: unknown key \"device\" in a version 1 file");
+    expect_line(8, "name = phone", 1, "line 8: unknown key \"name\" in a version 1 file");
     expect_line(2, "version = one", 0, "line 2: version");
     expect_line(2, NULL, 0, "line 2: the first key must be version");
 }
@@ -285,6 +343,152 @@ static void test_sizes(void **state)
     memset(b + textlen, '\n', big - textlen);
     expect_malformed(b, big, "larger than");
     free(b);
+}
+
+/* ---- version 2: several devices ---- */
+
+/* s with the first occurrence of from replaced by to (malloc'd). */
+static char *replace(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    char *out = malloc(strlen(s) + strlen(to) + 1);
+    size_t pre = (size_t)(at - s);
+    memcpy(out, s, pre);
+    strcpy(out + pre, to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
+/* An enrolment of n active devices named dev1..devN (or names[i]), formatted. */
+static char *devices_text(unsigned n, pt_enrolment *e)
+{
+    pt_options o;
+    pt_options_defaults(&o);
+    *e = sample;
+    for (unsigned i = 1; i < n; i++) {
+        pt_device d;
+        char name[16];
+        snprintf(name, sizeof name, "dev%u", i + 1);
+        assert_int_equal(pt_device_new(&o, 1700000000 + i, name, &d), PT_OK);
+        d.status = PT_ENROL_ACTIVE;
+        d.expires = 0;
+        assert_int_equal(pt_device_add(e, &d), PT_OK);
+    }
+    char *out;
+    size_t len;
+    assert_int_equal(pt_enrolment_format(e, &out, &len), PT_OK);
+    return out;
+}
+
+static void expect_bad(char *t, const char *what)
+{
+    expect_malformed(t, strlen(t), what);
+    free(t);
+}
+
+static void test_devices(void **state)
+{
+    (void)state;
+    static pt_enrolment e, back;
+    char *t = devices_text(PT_DEVICES_MAX, &e);
+    assert_int_equal(pt_enrolment_parse(t, strlen(t), "t", &back), PT_OK);
+    assert_same(&e, &back);
+    assert_int_equal(back.ndevices, PT_DEVICES_MAX);
+    assert_int_equal(pt_device_find(&back, "DEV3"), 2); /* names match ignoring case */
+    assert_int_equal(pt_device_find(&back, "nope"), -1);
+
+    /* The cap: a ninth device is refused by the API and by the parser. */
+    pt_device d;
+    pt_options o;
+    pt_options_defaults(&o);
+    assert_int_equal(pt_device_new(&o, 1, "ninth", &d), PT_OK);
+    assert_int_equal(pt_device_add(&e, &d), PT_ERR_TOOBIG);
+    const char *last = strstr(t, "device = ");
+    for (const char *n; (n = strstr(last + 1, "device = ")) != NULL;)
+        last = n;
+    char *more = malloc(strlen(t) * 2);
+    strcpy(more, t);
+    strcat(more, last);
+    /* The copy needs its own id and name to get as far as the count. */
+    char *m2 = replace(more, "name = dev8\nstatus", "name = dev9\nstatus");
+    free(more);
+    size_t off = strlen(t);
+    memcpy(m2 + off + 9, "ffffffffffffffffffffffffffffffff", 32);
+    expect_bad(m2, "more than 8 devices");
+
+    /* Duplicate names (ignoring case) and ids. */
+    expect_bad(replace(t, "name = dev2\n", "name = DEFAULT\n"), "the same name \"DEFAULT\"");
+    expect_bad(replace(t, "name = dev2\n", "name = dev3\n"), "the same name");
+    char id2[48];
+    snprintf(id2, sizeof id2, "device = %s\n", e.dev[1].id);
+    char id0[48];
+    snprintf(id0, sizeof id0, "device = %s\n", e.dev[0].id);
+    expect_bad(replace(t, id2, id0), "the same id");
+    assert_int_equal(pt_device_add(&back, &back.dev[1]), PT_ERR_EXISTS);
+
+    /* Hostile or malformed names: what reaches terminals, JSON and logs is a short plain word. */
+    static const char *const bad_names[] = {
+        "name = ph one", "name = -rf", "name = .hidden", "name = a/b", "name = \"x\"",
+        "name = a;b", "name = a\\b", "name = \xc3\xa9", "name = a\x1b[2J", "name =",
+        "name = abcdefghijabcdefghijabcdefghijabc", "name = $(id)", "name = a%s",
+    };
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+        char *b = replace(t, "name = dev2", bad_names[i]);
+        pt_enrolment x;
+        tfs_clear_msgs();
+        assert_int_equal(pt_enrolment_parse(b, strlen(b), "t", &x), PT_ERR_MALFORMED);
+        free(b);
+    }
+    expect_bad(replace(t, "name = dev2", "name = ph one"), "device name must be 1 to 32");
+    assert_true(pt_device_name_ok("new-phone"));
+    assert_true(pt_device_name_ok("Pixel_7.work"));
+    assert_true(pt_device_name_ok("abcdefghijabcdefghijabcdefghijab")); /* 32 */
+    assert_false(pt_device_name_ok("abcdefghijabcdefghijabcdefghijabc"));
+    assert_false(pt_device_name_ok(""));
+    assert_false(pt_device_name_ok("_x"));
+
+    /* Keys in the wrong part, missing or repeated. */
+    expect_bad(replace(t, "backup_kdf", "algorithm = sha1\nbackup_kdf"),
+               "\"algorithm\" does not belong before the first device");
+    expect_bad(replace(t, "name = dev2\n", "name = dev2\nbackup_salt = 00\n"),
+               "\"backup_salt\" does not belong to a device");
+    expect_bad(replace(t, "name = dev2\n", "name = dev2\nbackup = 00\n"),
+               "backup lines belong before the first device");
+    expect_bad(replace(t, "name = dev2\n", "name = dev2\nname = dev9\n"),
+               "duplicate key \"name\" in device 2");
+    char *nosecret = strdup(t);
+    char *sec = strstr(strstr(nosecret, "name = dev2"), "secret = ");
+    memcpy(sec, "#ecret", 6);
+    expect_bad(nosecret, "device 2 lacks key \"secret\"");
+    free(t);
+
+    /* Status agrees with the devices; at most one pending device; at least one device. */
+    t = devices_text(3, &e);
+    char *p1 = replace(t, "name = dev2\nstatus = active", "name = dev2\nstatus = pending");
+    assert_int_equal(pt_enrolment_parse(p1, strlen(p1), "t", &back), PT_OK);
+    assert_int_equal(pt_device_pending(&back), 1);
+    assert_int_equal(pt_device_active_count(&back), 2);
+    expect_bad(replace(p1, "name = dev3\nstatus = active", "name = dev3\nstatus = pending"),
+               "more than one pending device");
+    free(p1);
+    expect_bad(replace(text2, "name = default\nstatus = active", "name = default\nstatus = pending"),
+               "status is active but no device is");
+    char *pend = replace(t, "status = active", "status = pending");
+    expect_bad(pend, "a pending enrolment has exactly one pending device");
+    char *nodev = strdup(text2);
+    *strstr(nodev, "device = ") = '\0';
+    expect_bad(nodev, "no device");
+    free(t);
+
+    /* Removing a device keeps the others in order and wipes its secret. */
+    t = devices_text(3, &e);
+    pt_device_remove(&e, 1);
+    assert_int_equal(e.ndevices, 2);
+    assert_string_equal(e.dev[1].name, "dev3");
+    static const uint8_t zero[PT_SECRET_MAX];
+    assert_memory_equal(e.dev[2].secret, zero, sizeof zero);
+    free(t);
 }
 
 /* ---- files ---- */
@@ -437,6 +641,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kdf_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_mode, setup, teardown),
     };

@@ -39,25 +39,25 @@ static void seal_roundtrip(void **state)
     (void)state;
     uint8_t blob[PT_SEALED_MAX], back[PT_SECRET_MAX];
     size_t bl = 0, n = 0;
-    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, secret20, 20, blob, sizeof blob, &bl), PT_OK);
     assert_int_equal(bl, PT_SEAL_NONCE_LEN + 20 + PT_SEAL_TAG_LEN);
     assert_null(memmem(blob, bl, secret20, 20));
-    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl, back, sizeof back, &n), PT_OK);
+    assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, bl, back, sizeof back, &n), PT_OK);
     assert_int_equal(n, 20);
     assert_memory_equal(back, secret20, 20);
 
     /* A fresh nonce each time: the same secret never seals to the same bytes. */
     uint8_t blob2[PT_SEALED_MAX];
     size_t bl2 = 0;
-    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob2, sizeof blob2, &bl2), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, secret20, 20, blob2, sizeof blob2, &bl2), PT_OK);
     assert_memory_not_equal(blob, blob2, bl);
 
     /* The longest secret (SHA-512, 64 bytes) fits. */
     uint8_t big[PT_SECRET_MAX];
     memset(big, 7, sizeof big);
-    assert_int_equal(pt_seal(&key1, "alice", id1, big, sizeof big, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, big, sizeof big, blob, sizeof blob, &bl), PT_OK);
     assert_int_equal(bl, PT_SEALED_MAX);
-    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl, back, sizeof back, &n), PT_OK);
+    assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, bl, back, sizeof back, &n), PT_OK);
     assert_memory_equal(back, big, sizeof big);
 }
 
@@ -67,33 +67,33 @@ static void seal_binding(void **state)
     (void)state;
     uint8_t blob[PT_SEALED_MAX], back[PT_SECRET_MAX];
     size_t bl = 0, n = 99;
-    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, secret20, 20, blob, sizeof blob, &bl), PT_OK);
     memset(back, 0, sizeof back);
-    assert_int_equal(pt_unseal(&key2, "alice", id1, blob, bl, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key2, "alice", id1, NULL, blob, bl, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
     assert_int_equal(n, 0);
-    assert_int_equal(pt_unseal(&key1, "bob", id1, blob, bl, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "bob", id1, NULL, blob, bl, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
-    assert_int_equal(pt_unseal(&key1, "alic", id1, blob, bl, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "alic", id1, NULL, blob, bl, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
-    assert_int_equal(pt_unseal(&key1, "alice", id2, blob, bl, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "alice", id2, NULL, blob, bl, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
     /* "alice" + id must not equal "alic" + "e" + id: the user is NUL-terminated in the AD. */
     char shifted[PT_ID_HEX + 2];
     snprintf(shifted, sizeof shifted, "e%s", id1);
-    assert_int_equal(pt_unseal(&key1, "alic", shifted, blob, bl, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "alic", shifted, NULL, blob, bl, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
     for (size_t i = 0; i < bl; i++) {
         blob[i] ^= 0x80;
-        assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl, back, sizeof back, &n),
+        assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, bl, back, sizeof back, &n),
                          PT_ERR_CRYPTO);
         blob[i] ^= 0x80;
     }
     uint8_t zero[PT_SECRET_MAX] = { 0 };
     assert_memory_equal(back, zero, sizeof zero); /* nothing written on failure */
-    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl - 1, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, bl - 1, back, sizeof back, &n),
                      PT_ERR_CRYPTO);
-    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, 30, back, sizeof back, &n),
+    assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, 30, back, sizeof back, &n),
                      PT_ERR_INVAL);
 }
 
@@ -103,7 +103,7 @@ static void text_form(void **state)
     uint8_t blob[PT_SEALED_MAX], again[PT_SEALED_MAX];
     size_t bl = 0, al = 0;
     char text[sizeof PT_SEAL_PREFIX + 2 * PT_SEALED_MAX];
-    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, secret20, 20, blob, sizeof blob, &bl), PT_OK);
     assert_int_equal(pt_seal_format(blob, bl, text, sizeof text), PT_OK);
     assert_true(pt_seal_is_sealed(text, strlen(text)));
     assert_int_equal(strncmp(text, "sealed:v1:", 10), 0);
@@ -170,9 +170,9 @@ static void value_per_device(void **state)
     assert_int_equal(pt_seal_value(&key1, "alice", id1, "", secret20, 20, other, sizeof other),
                      PT_OK);
     assert_int_equal(pt_seal_parse(other, strlen(other), blob, sizeof blob, &bl), PT_OK);
-    assert_int_equal(pt_unseal(&key1, "alice", id1, blob, bl, back, sizeof back, &n), PT_OK);
+    assert_int_equal(pt_unseal(&key1, "alice", id1, NULL, blob, bl, back, sizeof back, &n), PT_OK);
     assert_memory_equal(back, secret20, 20);
-    assert_int_equal(pt_seal(&key1, "alice", id1, secret20, 20, blob, sizeof blob, &bl), PT_OK);
+    assert_int_equal(pt_seal(&key1, "alice", id1, NULL, secret20, 20, blob, sizeof blob, &bl), PT_OK);
     assert_int_equal(pt_seal_format(blob, bl, other, sizeof other), PT_OK);
     assert_int_equal(pt_unseal_value(&key1, "alice", id1, NULL, other, strlen(other), back,
                                      sizeof back, &n), PT_OK);
@@ -250,8 +250,11 @@ static void make_enrolment(pt_enrolment *e)
     pt_options o;
     pt_options_defaults(&o);
     assert_int_equal(pt_enrolment_new(&o, 1700000000, e), PT_OK);
-    e->status = PT_ENROL_ACTIVE;
-    e->expires = 0;
+    pt_device d;
+    assert_int_equal(pt_device_new(&o, 1700000100, "spare", &d), PT_OK);
+    assert_int_equal(pt_device_add(e, &d), PT_OK);
+    pt_wipe(&d, sizeof d);
+    pt_enrolment_activate(e);
 }
 
 static void enrolment_sealed(void **state)
@@ -268,7 +271,7 @@ static void enrolment_sealed(void **state)
     pt_enrolment e, back, plain;
     make_enrolment(&e);
     char b32[2 * PT_SECRET_MAX];
-    assert_int_equal(pt_enrolment_secret_b32(&e, b32, sizeof b32), PT_OK);
+    assert_int_equal(pt_device_secret_b32(&e.dev[0], b32, sizeof b32), PT_OK);
 
     /* Written sealed: the file holds no base32 (nor any other form) of the secret. */
     assert_int_equal(pt_enrolment_seal(&o, &alice, &e), PT_OK);
@@ -277,21 +280,31 @@ static void enrolment_sealed(void **state)
     assert_int_equal(pt_enrolment_format(&e, &text, &len), PT_OK);
     assert_non_null(strstr(text, "\nsecret = sealed:v1:"));
     assert_null(strstr(text, b32));
-    assert_null(memmem(text, len, e.secret, e.secret_len));
+    assert_null(memmem(text, len, e.dev[0].secret, e.dev[0].secret_len));
+    assert_null(memmem(text, len, e.dev[1].secret, e.dev[1].secret_len));
 
     /* Read back: sealed until opened for the same user. */
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
-    assert_int_equal(back.secret_len, 0);
+    assert_int_equal(back.dev[0].secret_len, 0);
+    assert_int_equal(back.dev[1].secret_len, 0);
     assert_int_equal(pt_enrolment_unseal(&o, &alice, &back), PT_OK);
-    assert_int_equal(back.secret_len, e.secret_len);
-    assert_memory_equal(back.secret, e.secret, e.secret_len);
+    for (unsigned i = 0; i < 2; i++) {
+        assert_int_equal(back.dev[i].secret_len, e.dev[i].secret_len);
+        assert_memory_equal(back.dev[i].secret, e.dev[i].secret, e.dev[i].secret_len);
+    }
+
+    /* One device's sealed value moved to the other device: does not open (bound to the device). */
+    assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
+    memcpy(back.dev[1].sealed, back.dev[0].sealed, back.dev[0].sealed_len);
+    back.dev[1].sealed_len = back.dev[0].sealed_len;
+    assert_int_equal(pt_enrolment_unseal(&o, &alice, &back), PT_ERR_CRYPTO);
 
     /* Moved to bob, or with its id changed (another enrolment): does not open. */
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
     tfs_clear_msgs();
     assert_int_equal(pt_enrolment_unseal(&o, &bob, &back), PT_ERR_CRYPTO);
     assert_logged("does not open");
-    assert_int_equal(back.secret_len, 0);
+    assert_int_equal(back.dev[0].secret_len, 0);
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
     memcpy(back.id, id2, sizeof id2);
     assert_int_equal(pt_enrolment_unseal(&o, &alice, &back), PT_ERR_CRYPTO);
@@ -319,16 +332,16 @@ static void enrolment_sealed(void **state)
     /* Written before the key existed: still opens, and a missing key still fails closed. */
     make_enrolment(&plain);
     assert_int_equal(pt_enrolment_seal(&none, &alice, &plain), PT_OK);
-    assert_int_equal(plain.sealed_len, 0);
+    assert_int_equal(plain.dev[0].sealed_len, 0);
     free(text);
     assert_int_equal(pt_enrolment_format(&plain, &text, &len), PT_OK);
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
     assert_int_equal(pt_enrolment_unseal(&o, &alice, &back), PT_OK);
-    assert_memory_equal(back.secret, plain.secret, plain.secret_len);
+    assert_memory_equal(back.dev[0].secret, plain.dev[0].secret, plain.dev[0].secret_len);
     assert_int_equal(pt_enrolment_unseal(&gone, &alice, &back), PT_ERR_CRYPTO);
     /* Re-sealing it: what a rewrite of the enrolment (new backup codes) does. */
     assert_int_equal(pt_enrolment_seal(&o, &alice, &back), PT_OK);
-    assert_true(back.sealed_len > 0);
+    assert_true(back.dev[0].sealed_len > 0 && back.dev[1].sealed_len > 0);
     free(text);
     assert_int_equal(pt_enrolment_format(&back, &text, &len), PT_OK);
     assert_non_null(strstr(text, "\nsecret = sealed:v1:"));
@@ -361,7 +374,7 @@ static void enrolment_sealed_malformed(void **state)
         pt_enrolment back;
         tfs_clear_msgs();
         assert_int_equal(pt_enrolment_parse(buf, (size_t)n, "t", &back), PT_ERR_MALFORMED);
-        assert_logged("t line 10:");
+        assert_logged("t line 17: sealed secret must be");
     }
     free(text);
     pt_enrolment_wipe(&e);

@@ -231,6 +231,65 @@ static void test_hosts_malformed(void **state)
     assert_int_equal(st.nburned, 2);
 }
 
+/* Each device's last use: one last_used line per device, round trip, bounds, and pruning to the
+ * devices an enrolment still has. */
+static void test_last_used(void **state)
+{
+    (void)state;
+    static pt_state back;
+    static const char *const ids[] = {
+        "00000000000000000000000000000001", "00000000000000000000000000000002",
+        "00000000000000000000000000000003",
+    };
+    pt_state_init(&st);
+    assert_int_equal(pt_state_device_last_used(&st, ids[0]), -1);
+    pt_state_device_used(&st, ids[0], 100);
+    pt_state_device_used(&st, ids[1], 200);
+    pt_state_device_used(&st, ids[0], 300);
+    assert_int_equal(st.ndevices, 2);
+    assert_int_equal(pt_state_device_last_used(&st, ids[0]), 300);
+    char *text;
+    size_t len;
+    assert_int_equal(pt_state_format(&st, &text, &len), PT_OK);
+    assert_non_null(strstr(text, "\nlast_used = 00000000000000000000000000000001,300\n"));
+    assert_int_equal(pt_state_parse(text, len, "t", &back), PT_OK);
+    assert_int_equal(pt_state_device_last_used(&back, ids[1]), 200);
+    free(text);
+
+    /* Full: the oldest entry makes room. */
+    for (unsigned i = 0; i < PT_DEVICES_MAX + 2; i++) {
+        char id[PT_ID_HEX + 1];
+        snprintf(id, sizeof id, "%032x", 0x100 + i);
+        pt_state_device_used(&st, id, 1000 + i);
+    }
+    assert_int_equal(st.ndevices, PT_DEVICES_MAX);
+    assert_int_equal(pt_state_device_last_used(&st, ids[0]), -1);
+
+    /* Pruned to the enrolment's devices. */
+    static pt_enrolment e;
+    memset(&e, 0, sizeof e);
+    e.ndevices = 1;
+    snprintf(e.dev[0].id, sizeof e.dev[0].id, "%032x", 0x100 + PT_DEVICES_MAX + 1);
+    assert_true(pt_state_remember_host(&st, "192.0.2.7", 1000));
+    pt_state_prune_devices(&st, &e);
+    assert_int_equal(st.ndevices, 1);
+    assert_int_equal(pt_state_device_last_used(&st, e.dev[0].id), 1000 + PT_DEVICES_MAX + 1);
+    /* A device that logged in is gone: remembered hosts are forgotten (it may be the lost one);
+     * pruning with nothing to drop keeps them. */
+    assert_int_equal(st.nhosts, 0);
+    assert_true(pt_state_remember_host(&st, "192.0.2.7", 1000));
+    pt_state_prune_devices(&st, &e);
+    assert_int_equal(st.nhosts, 1);
+
+    expect_line(7, "first_required = 0\nlast_used = 0123,5", "line 8: last_used must be DEVICE,TIME");
+    expect_line(7, "first_required = 0\nlast_used = 00000000000000000000000000000001,-5",
+                "line 8: last_used");
+    expect_line(7, "first_required = 0\nlast_used = 00000000000000000000000000000001,5\n"
+                   "last_used = 00000000000000000000000000000001,6", "line 9: last_used names");
+    expect_line(1, "last_used = 00000000000000000000000000000001,5",
+                "line 1: the first key must be version");
+}
+
 static pt_options opts(unsigned deny, unsigned interval, unsigned unlock)
 {
     pt_options o;
@@ -696,6 +755,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_last_used),
         cmocka_unit_test(test_lockout),
         cmocka_unit_test(test_bind),
         cmocka_unit_test(test_other_used_malformed),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <gcrypt.h>
 
 #include "backup.h"
 #include "config.h"
@@ -30,6 +31,16 @@ static void count_argon2(uint32_t t, uint32_t m, uint32_t p, size_t pwdlen, size
 {
     (void)t, (void)m, (void)p, (void)pwdlen, (void)saltlen, (void)hashlen;
     argon2_calls++;
+}
+
+/* Every HMAC the core computes opens a libgcrypt MAC handle: count them. */
+static unsigned mac_opens;
+gcry_error_t __real_gcry_mac_open(gcry_mac_hd_t *h, int algo, unsigned int flags, gcry_ctx_t ctx);
+gcry_error_t __wrap_gcry_mac_open(gcry_mac_hd_t *h, int algo, unsigned int flags, gcry_ctx_t ctx);
+gcry_error_t __wrap_gcry_mac_open(gcry_mac_hd_t *h, int algo, unsigned int flags, gcry_ctx_t ctx)
+{
+    mac_opens++;
+    return __real_gcry_mac_open(h, algo, flags, ctx);
 }
 
 #define NOW 1700000000 /* step 56666666 at 30 s */
@@ -57,8 +68,7 @@ static int setup(void **state)
     o.unlock_time = 600;
     if (pt_enrolment_new(&o, NOW - 100, &e) != PT_OK)
         return -1;
-    e.status = PT_ENROL_ACTIVE;
-    e.expires = 0;
+    pt_enrolment_activate(&e);
     if (pt_backup_generate(5, &e.backup, codes) != PT_OK)
         return -1;
     pt_state_init(&st);
@@ -70,8 +80,8 @@ static int setup(void **state)
 static const char *code_at(const pt_enrolment *en, int64_t t)
 {
     static char c[PT_CODE_MAX + 1];
-    assert_int_equal(pt_hotp(en->alg, en->secret, en->secret_len,
-                             (uint64_t)pt_totp_step(t, en->period), en->digits, c),
+    assert_int_equal(pt_hotp(en->dev[0].alg, en->dev[0].secret, en->dev[0].secret_len,
+                             (uint64_t)pt_totp_step(t, en->dev[0].period), en->dev[0].digits, c),
                      PT_OK);
     return c;
 }
@@ -214,7 +224,7 @@ static void test_eight_digits(void **state)
     o.period = 60;
     pt_enrolment_wipe(&e);
     assert_int_equal(pt_enrolment_new(&o, NOW, &e), PT_OK);
-    assert_int_equal(e.digits, 8);
+    assert_int_equal(e.dev[0].digits, 8);
     char c[PT_CODE_MAX + 1];
     snprintf(c, sizeof c, "%s", code_at(&e, NOW));
     assert_int_equal(strlen(c), 8);
@@ -243,7 +253,7 @@ static void test_scratch_codes(void **state)
     assert_int_equal(answer("12345678", NOW).result, PT_ANSWER_BACKUP_USED);
 
     o.digits = 8;
-    e.digits = 8;
+    e.dev[0].digits = 8;
     pt_state_init(&st);
     char c[PT_CODE_MAX + 1];
     snprintf(c, sizeof c, "%s", code_at(&e, NOW));
@@ -294,11 +304,14 @@ static void test_command_step(void **state)
     char c[PT_CODE_MAX + 1];
     const char *method = NULL;
     int64_t step = -2;
-    assert_int_equal(e.command_step, -1);
+    int device = -2;
+    assert_int_equal(e.dev[0].command_step, -1);
     strcpy(c, code_at(&e, NOW + 60));
-    assert_int_equal(pt_verify_stateless_step(&o, &e, NULL, c, NOW + 60, &method, &step), 1);
+    assert_int_equal(pt_verify_stateless_step(&o, &e, NULL, c, NOW + 60, &method, &step, &device),
+                     1);
     assert_int_equal(step, pt_totp_step(NOW + 60, 30));
-    e.command_step = step;
+    assert_int_equal(device, 0);
+    e.dev[0].command_step = step;
 
     char *text = NULL;
     size_t len = 0;
@@ -306,7 +319,7 @@ static void test_command_step(void **state)
     assert_int_equal(pt_enrolment_format(&e, &text, &len), PT_OK);
     assert_non_null(strstr(text, "command_step = "));
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
-    assert_int_equal(back.command_step, e.command_step);
+    assert_int_equal(back.dev[0].command_step, e.dev[0].command_step);
     pt_wipe(text, len);
     free(text);
     pt_enrolment_wipe(&back);
@@ -317,7 +330,7 @@ static void test_command_step(void **state)
     assert_int_equal(pt_verify_stateless(&o, &e, NULL, c, NOW + 60, &method), 0);
     assert_int_equal(pt_verify_answer(&o, &e, &st, code_at(&e, NOW + 90), NOW + 90, &out), PT_OK);
     assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
-    e.command_step = -1;
+    e.dev[0].command_step = -1;
 }
 
 static void test_confirmed_step(void **state)
@@ -325,10 +338,14 @@ static void test_confirmed_step(void **state)
     (void)state;
     char c[PT_CODE_MAX + 1];
     strcpy(c, code_at(&e, NOW));
+    /* Only a pending device is confirmed. */
+    assert_int_equal(pt_verify_confirm(&o, &e, c, NOW), 0);
+    e.dev[0].status = PT_ENROL_PENDING;
     assert_int_equal(pt_verify_confirm(&o, &e, "000000x", NOW), 0);
-    assert_int_equal(e.confirmed_step, -1);
+    assert_int_equal(e.dev[0].confirmed_step, -1);
     assert_int_equal(pt_verify_confirm(&o, &e, c, NOW), 1);
-    assert_int_equal(e.confirmed_step, pt_totp_step(NOW, 30));
+    assert_int_equal(e.dev[0].confirmed_step, pt_totp_step(NOW, 30));
+    pt_enrolment_activate(&e);
 
     /* The format keeps it. */
     char *text = NULL;
@@ -337,7 +354,7 @@ static void test_confirmed_step(void **state)
     assert_int_equal(pt_enrolment_format(&e, &text, &len), PT_OK);
     assert_non_null(strstr(text, "confirmed_step = "));
     assert_int_equal(pt_enrolment_parse(text, len, "t", &back), PT_OK);
-    assert_int_equal(back.confirmed_step, e.confirmed_step);
+    assert_int_equal(back.dev[0].confirmed_step, e.dev[0].confirmed_step);
     pt_wipe(text, len);
     free(text);
     pt_enrolment_wipe(&back);
@@ -365,7 +382,7 @@ static void test_period_change(void **state)
     pt_enrolment e60;
     o.period = 60;
     assert_int_equal(pt_enrolment_new(&o, NOW, &e60), PT_OK);
-    e60.status = PT_ENROL_ACTIVE;
+    pt_enrolment_activate(&e60);
     /* NOW = 1700000000 lies in the 60 s step starting at 1699999980, before the 30 s step
      * accepted above (starting at 1699999980 too): not newer, refused. */
     assert_int_equal(pt_verify_answer(&o, &e60, &st, code_at(&e60, NOW), NOW, &out), PT_OK);
@@ -434,7 +451,7 @@ static void test_grouped_codes(void **state)
     o.digits = 8;
     pt_enrolment_wipe(&e);
     assert_int_equal(pt_enrolment_new(&o, NOW, &e), PT_OK);
-    e.status = PT_ENROL_ACTIVE;
+    pt_enrolment_activate(&e);
     pt_state_init(&st);
     strcpy(c, code_at(&e, NOW));
     snprintf(typed, sizeof typed, "%.4s %s", c, c + 4);
@@ -526,6 +543,106 @@ static void test_skew(void **state)
     assert_int_equal(st.nburned, back.nburned);
 }
 
+/* A code of the device d (index in e) for the step containing t. */
+static const char *device_code(const pt_enrolment *en, unsigned d, int64_t t)
+{
+    static char c[PT_CODE_MAX + 1];
+    const pt_device *x = &en->dev[d];
+    assert_int_equal(pt_hotp(x->alg, x->secret, x->secret_len,
+                             (uint64_t)pt_totp_step(t, x->period), x->digits, c), PT_OK);
+    return c;
+}
+
+static void add_device(const char *name, bool active, unsigned digits)
+{
+    pt_device d;
+    unsigned saved = o.digits;
+    o.digits = digits;
+    assert_int_equal(pt_device_new(&o, NOW - 50, name, &d), PT_OK);
+    o.digits = saved;
+    if (active) {
+        d.status = PT_ENROL_ACTIVE;
+        d.expires = 0;
+    }
+    assert_int_equal(pt_device_add(&e, &d), PT_OK);
+}
+
+/* Several devices: a code of any active device logs in once; replay is tracked per user (one
+ * last step for all devices), so no code of any device for a used step works again; a pending
+ * device's codes do not log in; a removed device's codes stop; the device is named in the
+ * outcome and its last use recorded; the work is one HMAC per device and step in the window. */
+static void test_devices(void **state)
+{
+    (void)state;
+    pt_verify_outcome out;
+    add_device("spare", true, 6);
+    add_device("eight", true, 8);
+    add_device("new", false, 6);
+
+    char a[PT_CODE_MAX + 1], b[PT_CODE_MAX + 1];
+    snprintf(a, sizeof a, "%s", device_code(&e, 0, NOW));
+    snprintf(b, sizeof b, "%s", device_code(&e, 1, NOW));
+    out = answer(b, NOW);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(out.device, 1);
+    assert_string_equal(out.device_name, "spare");
+    assert_int_equal(pt_state_device_last_used(&st, e.dev[1].id), NOW);
+    assert_int_equal(pt_state_device_last_used(&st, e.dev[0].id), -1);
+    /* The same step on the other device: already used by this user. */
+    assert_int_equal(answer(a, NOW).result, PT_ANSWER_REPLAY);
+    assert_int_equal(answer(b, NOW).result, PT_ANSWER_REPLAY);
+
+    /* The next step: the first device's code, then the 8-digit device's the step after. */
+    out = answer(device_code(&e, 0, NOW + 30), NOW + 30);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_string_equal(out.device_name, "default");
+    out = answer(device_code(&e, 2, NOW + 60), NOW + 60);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_string_equal(out.device_name, "eight");
+
+    /* The pending device's code is refused (and counted). */
+    out = answer(device_code(&e, 3, NOW + 90), NOW + 90);
+    assert_int_equal(out.result, PT_ANSWER_WRONG);
+    assert_int_equal(out.device, -1);
+
+    /* The work: three active 6-digit-or-8 devices; a 6-digit answer is checked against the two
+     * 6-digit ones, (2 * window + 1) HMACs each, whatever matches. */
+    mac_opens = 0;
+    out = answer("123456", NOW + 120);
+    /* A wrong code also looks for a clock that is off, beyond the window of each device. */
+    assert_true(mac_opens >= 2 * (2 * o.window + 1));
+    assert_true(mac_opens <= 2 * (2 * o.window + 1 + 2 * PT_SKEW_STEPS_MAX));
+    snprintf(a, sizeof a, "%s", device_code(&e, 0, NOW + 150));
+    mac_opens = 0;
+    out = answer(a, NOW + 150);
+    assert_int_equal(out.result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(mac_opens, 2 * (2 * o.window + 1));
+
+    /* Removing "spare": its codes stop, the others' keep working; its last use is forgotten. */
+    pt_device_remove(&e, 1);
+    assert_int_equal(answer(device_code(&e, 0, NOW + 180), NOW + 180).result, PT_ANSWER_TOTP_OK);
+    assert_int_equal(st.ndevices, 2); /* "spare" pruned; "default" and "eight" remain */
+    assert_int_equal(pt_state_device_last_used(&st, e.dev[0].id), NOW + 180);
+
+    /* A stateless check (a user's pam-totp) accepts any active device too. */
+    const char *method = NULL;
+    assert_int_equal(pt_verify_stateless(&o, &e, &st, device_code(&e, 1, NOW + 210), NOW + 210,
+                                         &method), 1);
+    assert_string_equal(method, "totp");
+    assert_int_equal(pt_verify_stateless(&o, &e, &st, device_code(&e, 2, NOW + 210), NOW + 210,
+                                         &method), 0); /* pending */
+
+    /* The cap bounds the whole: PT_DEVICES_MAX devices of one size cost that many HMACs per step. */
+    while (e.ndevices < PT_DEVICES_MAX) {
+        char n[16];
+        snprintf(n, sizeof n, "d%u", e.ndevices);
+        add_device(n, true, 6);
+    }
+    mac_opens = 0;
+    (void)answer("654321", NOW + 240);
+    assert_true(mac_opens <= PT_DEVICES_MAX * (2 * o.window + 1 + 2 * PT_SKEW_STEPS_MAX));
+}
+
 int main(void)
 {
     pt_argon2_shim_observe(count_argon2);
@@ -543,6 +660,7 @@ int main(void)
         cmocka_unit_test_setup(test_grouped_codes, setup),
         cmocka_unit_test_setup(test_wrong_length, setup),
         cmocka_unit_test_setup(test_skew, setup),
+        cmocka_unit_test_setup(test_devices, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
