@@ -55,7 +55,7 @@ static int login_once(bench_case *c, const bench_env *env, const char *answer, i
 {
     if (env->child != NULL) {
         long rss = 0;
-        int rc = bench_fresh_login(env->child, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
+        int rc = bench_fresh_login(env->child, c->sshd_host, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
         if (rss > c->child_rss_kb)
             c->child_rss_kb = rss;
         return rc;
