@@ -30,6 +30,7 @@ typedef struct {
     pt_enrolment enrol;
     bool enrolled;            /* an ACTIVE enrolment was loaded */
     pt_state state;           /* as read without the lock: for the decision only */
+    pt_state_kept kept;       /* that read, kept so the locked update need not read again */
     pt_group_policy gp;       /* admin/require/exempt groups as gids (when the policy names any) */
     bool handoff;             /* the forward_pass line ran for this user before the password step */
     char *handed_code;        /* the code it split off the password (NULL: none; the line asks) */

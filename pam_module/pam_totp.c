@@ -28,7 +28,7 @@
 int ptm_record_first_required(ptm_ctx *m, int64_t now)
 {
     pt_state_handle h;
-    int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
+    int rc = pt_state_open_locked_kept(&m->opt, &m->user, &m->kept, &h, &m->state);
     if (rc != PT_OK)
         return rc;
     /* Re-read under the lock: a concurrent login may have recorded it already. */
@@ -56,9 +56,19 @@ int ptm_lookup_user(ptm_ctx *m, bool quiet)
             pt_log(LOG_NOTICE, "authentication for an unknown user name (name not logged)");
         return PAM_USER_UNKNOWN;
     }
-    /* The gids are needed to act as the user and to decide group policy by gid. */
-    rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
-                                 pw->pw_shell);
+    /* The gids (getgrouplist: the whole group database, and every NSS module `group:` lists)
+     * are needed to decide group policy by gid, and in home mode to act as the user with all
+     * of the user's groups: a shorter list could grant what a group denies (a directory mode
+     * such as 0705 shuts out its group, not others) or deny what a group grants. In system
+     * mode with no group in the policy nothing needs them, so nothing looks them up; acting as
+     * the user there (pt_home_enrolment_present) looks them up itself (pt_privs_drop_user). */
+    bool need_gids = pt_policy_uses_groups(&m->opt) || !pt_options_system_mode(&m->opt);
+    if (need_gids)
+        rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+                                     pw->pw_shell);
+    else
+        rc = pt_user_init(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+                          pw->pw_shell);
     if (rc == PT_OK && pt_policy_uses_groups(&m->opt)) {
         rc = pt_group_policy_resolve(&m->opt, &m->gp);
         if (rc != PT_OK)
@@ -255,7 +265,7 @@ static int authenticate(ptm_ctx *m, int argc, const char **argv)
     pt_decision d = pt_policy_decide(&m->opt, &in);
     /* Ignoring never depends on the runtime state, so it is only read when it matters. */
     if (d.kind != PT_DECIDE_IGNORE) {
-        rc = pt_state_read(&m->opt, &m->user, &m->state);
+        rc = pt_state_read_kept(&m->opt, &m->user, &m->kept, &m->state);
         if (rc != PT_OK) {
             pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s, see above): "
                        "failing closed", m->lname, pt_strerror(rc));
@@ -290,6 +300,7 @@ PTM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     pt_enrolment_wipe(&m->enrol);
     ptm_answer_free(&m->handed_code);
     pt_group_policy_free(&m->gp);
+    pt_state_kept_close(&m->kept);
     if (m->have_user)
         pt_user_free(&m->user);
     pt_wipe(m, sizeof(*m));

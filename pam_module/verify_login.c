@@ -64,7 +64,8 @@ int ptm_check_locked(ptm_ctx *m, const pt_enrolment *e, const char *answer,
                      pt_verify_outcome *out, unsigned *nfailures)
 {
     pt_state_handle h;
-    int rc = pt_state_open_locked(&m->opt, &m->user, &h, &m->state);
+    /* What the decision read, unless the record was replaced since (pt_state_open_locked_kept). */
+    int rc = pt_state_open_locked_kept(&m->opt, &m->user, &m->kept, &h, &m->state);
     if (rc != PT_OK) {
         pam_syslog(m->pamh, LOG_ERR, "runtime state of %s unusable (%s): failing closed",
                    m->lname, pt_strerror(rc));
