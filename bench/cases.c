@@ -49,8 +49,11 @@ int bench_case_parse(bench_case *c, const char *spec)
     if (n < 3 || strlen(f[0]) >= sizeof(c->label))
         return bad_spec(spec);
     strcpy(c->label, f[0]);
-    if (strcmp(f[1], "floor") == 0 && n == 3 && f[2][0] == '/') {
+    int fm = strcmp(f[1], "floor") == 0 ? FLOOR_REPLACE : strcmp(f[1], "floor-1sync") == 0 ? FLOOR_NO_DIRSYNC
+             : strcmp(f[1], "floor-inplace") == 0 ? FLOOR_INPLACE : -1;
+    if (fm >= 0 && n == 3 && f[2][0] == '/') {
         c->kind = CASE_FLOOR;
+        c->floor_mode = fm;
         return bench_path(c->workdir, sizeof(c->workdir), "%s", f[2]);
     }
     size_t kl = strlen(f[1]);

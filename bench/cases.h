@@ -43,6 +43,8 @@ typedef struct {
     unsigned ncodes;            /* backup codes per set: from the spec, else the product default */
     unsigned next_code;         /* backup mode: the next unused one */
     int dirfd;                  /* floor: the directory written to */
+    int floor_mode;             /* floor: bench_floor_mode (kind floor, floor-1sync, floor-inplace) */
+    unsigned floor_n;           /* floor: calls so far */
     bench_samples samples;      /* pam_start_confdir + pam_authenticate: what the user waits for */
     bench_samples full;         /* the same plus pam_end (unloading the module) */
     bench_samples proc;         /* --fresh: fork to exit of the process that logged in */
@@ -59,7 +61,7 @@ typedef struct {
 } bench_env;
 
 /* Parses "LABEL:ours:MODULE:WORKDIR:home|system[:CODES]", "LABEL:google:MODULE:WORKDIR[:CODES]"
- * or "LABEL:floor:DIR"; "ours+sshd" or "google+sshd" as the kind marks an sshd-like host for
+ * or "LABEL:floor:DIR" (also floor-1sync, floor-inplace: floor.h); "ours+sshd" or "google+sshd" as the kind marks an sshd-like host for
  * --fresh (sshd_host). CODES is the number of backup codes per set (default: the product's own,
  * 10 for ours and 5 for google-authenticator). Google's secret file is WORKDIR/ga/secret, in a
  * directory owned by the user as its default ~/.google_authenticator is. 0 or -1. */

@@ -82,7 +82,7 @@ static int run_one(bench_case *c, const bench_env *env, int64_t ns[3], char *ans
 {
     if (c->kind == CASE_FLOOR) {
         int64_t t0 = bench_mono_ns();
-        int rc = bench_floor_once(c->dirfd);
+        int rc = bench_floor_once(c->dirfd, (bench_floor_mode)c->floor_mode, c->floor_n++);
         ns[0] = ns[1] = ns[2] = bench_mono_ns() - t0;
         if (rc != 0)
             perror("pt-bench: floor write");

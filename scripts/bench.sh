@@ -58,7 +58,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 build=$src/build-bench
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPT_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target pam_totp pam-totp pt-bench pt-bench-login1 pt-exec-bench \
-    pt-bench-logsink >/dev/null
+    pt-bench-logsink pt-bench-costs >/dev/null
 bench=$build/bench/pt-bench
 execb=$build/bench/pt-exec-bench
 cli=$build/cli/pam-totp
@@ -153,9 +153,11 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 echo "== TOTP logins: ours (home and system mode), Google's, the floor; $logins each, alternating" >&2
 mkdir -p -m 0755 "$tmp/w-ours" && mkdir -m 0711 "$tmp/w-ours/state"
+mkdir -m 0711 "$tmp/w-floor1" "$tmp/w-floorip"
 in_ns small "$bench" login -u "$user" -n "$logins" -b 100 \
     "ours:ours:$ours:$tmp/w-ours:home" "google:google:$google:$tmp/w-google" \
-    "ours-system:ours:$ours:$tmp/w-system:system" "floor:floor:$tmp/w-ours/state" >"$tmp/totp.out"
+    "ours-system:ours:$ours:$tmp/w-system:system" "floor:floor:$tmp/w-ours/state" \
+    "floor-1sync:floor-1sync:$tmp/w-floor1" "floor-inplace:floor-inplace:$tmp/w-floorip" >"$tmp/totp.out"
 
 echo "== TOTP logins, one process per login, libpam-only and sshd-like hosts: ours, Google's, the floor;" \
      "$fresh_logins each, alternating" >&2
@@ -163,6 +165,7 @@ mkdir -p -m 0755 "$tmp/f-ours" && mkdir -m 0711 "$tmp/f-ours/state"
 in_ns small "$bench" login --fresh -u "$user" -n "$fresh_logins" -b 50 \
     "ours:ours:$ours:$tmp/f-ours:home" "google:google:$google:$tmp/f-google" \
     "ours-sshd:ours+sshd:$ours:$tmp/fs-ours:home" "google-sshd:google+sshd:$google:$tmp/fs-google" \
+    "ours-system-sshd:ours+sshd:$ours:$tmp/fs-system:system" \
     "ours-system:ours:$ours:$tmp/f-system:system" "floor:floor:$tmp/f-ours/state" >"$tmp/fresh.out"
 
 # val FILE CASE KEY as above; the table of the three targets of issue 15 (medians, one run).
@@ -179,9 +182,25 @@ targets_table() {
             "$(ms "$g")" "$(ms "$(val "$2" "$4" p99_us)")" "$r" "$5" "$(le "$r" "$5" && echo met || echo MISSED)"
     }
     trow "one process per login, sshd-like host (libgcrypt mapped, account resolved)" "$fr" ours-sshd google-sshd 1.0
+    trow "  the same, ours in system mode" "$fr" ours-system-sshd google-sshd 1.0
     trow "one process per login, host linking only libpam" "$fr" ours google 1.3
+    trow "  the same, ours in system mode" "$fr" ours-system google 1.3
     trow "in one process" "$t" ours google 1.0
+    trow "  the same, ours in system mode" "$t" ours-system google 1.0
+    echo
+    echo "What 200 durable bytes cost, same run (in-process alternation), median / p99 in ms:" \
+         "temp + fsync + rename + directory fsync $(ms "$(val "$t" floor median_us)") / $(ms "$(val "$t" floor p99_us)");" \
+         "without the directory fsync (Google's) $(ms "$(val "$t" floor-1sync median_us)") / $(ms "$(val "$t" floor-1sync p99_us)");" \
+         "in place, one of two slots, fdatasync $(ms "$(val "$t" floor-inplace median_us)") / $(ms "$(val "$t" floor-inplace p99_us)")"
+    if [ -s "$tmp/costs.out" ]; then
+        echo
+        echo "What each piece costs a fresh process alone (pt-bench-costs, median / p99 in ms):"
+        awk '{ split($1, p, "="); split($2, m, "="); split($3, q, "="); printf "  %s %.2f / %.2f\n", p[2], m[2] / 1000, q[2] / 1000 }' "$tmp/costs.out"
+    fi
 }
+echo "== what each piece costs a fresh process (pt-bench-costs)" >&2
+in_ns small "$build/bench/pt-bench-costs" -n "$((fresh_logins / 2 > 50 ? fresh_logins / 2 : 50))" "$user" "$ours" "$google" \
+    >"$tmp/costs.out"
 if [ "$targets" = 1 ]; then
     echo
     echo "Machine: $(nproc) CPUs, kernel $(uname -r), $(findmnt -n -o FSTYPE -T "$tmp") on" \
@@ -192,7 +211,7 @@ if [ "$targets" = 1 ]; then
     targets_table
     echo
     echo "Raw figures (in-process, fresh-process):"
-    cat "$tmp/totp.out" "$tmp/fresh.out"
+    cat "$tmp/totp.out" "$tmp/fresh.out" "$tmp/costs.out"
     exit 0
 fi
 
