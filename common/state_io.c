@@ -412,9 +412,14 @@ int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, 
 {
     memset(k, 0, sizeof *k);
     pt_state_init(st);
-    pt_state_handle *h = malloc(sizeof *h);
+    pt_state_handle *h = malloc(sizeof *h); /* paths: off a PAM host's thread stack */
     pt_state *copy = malloc(sizeof *copy);
-    int rc = h && copy ? state_names(o, u, h) : PT_ERR_NOMEM;
+    if (!h || !copy) {
+        free(h);
+        free(copy);
+        return PT_ERR_NOMEM;
+    }
+    int rc = state_names(o, u, h);
     if (rc == PT_OK)
         rc = open_dir(o, false, &h->dirfd);
     bool legacy = false;
@@ -431,8 +436,7 @@ int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, 
     }
     if (fd >= 0)
         close(fd);
-    if (h)
-        pt_state_close(h);
+    pt_state_close(h);
     free(h);
     free(copy);
     if (rc != PT_OK)
