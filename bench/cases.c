@@ -31,7 +31,8 @@ static int bad_spec(const char *spec)
 {
     fprintf(stderr,
             "pt-bench: bad case \"%s\": use LABEL:ours:MODULE.so:WORKDIR:home|system[:CODES], "
-            "LABEL:google:MODULE.so:WORKDIR[:CODES] or LABEL:floor:DIR (absolute paths)\n",
+            "LABEL:google:MODULE.so:WORKDIR[:CODES] or LABEL:floor:DIR (absolute paths; ours+sshd, "
+            "google+sshd: an sshd-like host with --fresh)\n",
             spec);
     return -1;
 }
@@ -48,9 +49,17 @@ int bench_case_parse(bench_case *c, const char *spec)
     if (n < 3 || strlen(f[0]) >= sizeof(c->label))
         return bad_spec(spec);
     strcpy(c->label, f[0]);
-    if (strcmp(f[1], "floor") == 0 && n == 3 && f[2][0] == '/') {
+    int fm = strcmp(f[1], "floor") == 0 ? FLOOR_REPLACE : strcmp(f[1], "floor-1sync") == 0 ? FLOOR_NO_DIRSYNC
+             : strcmp(f[1], "floor-inplace") == 0 ? FLOOR_INPLACE : -1;
+    if (fm >= 0 && n == 3 && f[2][0] == '/') {
         c->kind = CASE_FLOOR;
+        c->floor_mode = fm;
         return bench_path(c->workdir, sizeof(c->workdir), "%s", f[2]);
+    }
+    size_t kl = strlen(f[1]);
+    if (kl > 5 && strcmp(f[1] + kl - 5, "+sshd") == 0) {
+        c->sshd_host = true;
+        f[1][kl - 5] = '\0';
     }
     int want = strcmp(f[1], "ours") == 0 ? 5 : strcmp(f[1], "google") == 0 ? 4 : -1;
     if ((n != want && n != want + 1) || f[2][0] != '/' || f[3][0] != '/')

@@ -27,6 +27,9 @@ typedef struct {
     char module[PATH_MAX];   /* absolute path of the .so */
     char workdir[PATH_MAX];  /* pam.d/, state/, enrol/ and the config file live here */
     bool system_mode;        /* ours: enrolment_file = WORKDIR/enrol/%u instead of %h/.pam_totp */
+    bool sshd_host;          /* --fresh, kind "ours+sshd"/"google+sshd": the login process has
+                                libgcrypt mapped and the account resolved before pam_start, as
+                                Debian's sshd (pt-bench-login1 --sshd) */
     char confdir[PATH_MAX];  /* WORKDIR/pam.d, holding the service "bench" */
 
     /* ours */
@@ -40,6 +43,8 @@ typedef struct {
     unsigned ncodes;            /* backup codes per set: from the spec, else the product default */
     unsigned next_code;         /* backup mode: the next unused one */
     int dirfd;                  /* floor: the directory written to */
+    int floor_mode;             /* floor: bench_floor_mode (kind floor, floor-1sync, floor-inplace) */
+    unsigned floor_n;           /* floor: calls so far */
     bench_samples samples;      /* pam_start_confdir + pam_authenticate: what the user waits for */
     bench_samples full;         /* the same plus pam_end (unloading the module) */
     bench_samples proc;         /* --fresh: fork to exit of the process that logged in */
@@ -56,7 +61,8 @@ typedef struct {
 } bench_env;
 
 /* Parses "LABEL:ours:MODULE:WORKDIR:home|system[:CODES]", "LABEL:google:MODULE:WORKDIR[:CODES]"
- * or "LABEL:floor:DIR". CODES is the number of backup codes per set (default: the product's own,
+ * or "LABEL:floor:DIR" (also floor-1sync, floor-inplace: floor.h); "ours+sshd" or "google+sshd" as the kind marks an sshd-like host for
+ * --fresh (sshd_host). CODES is the number of backup codes per set (default: the product's own,
  * 10 for ours and 5 for google-authenticator). Google's secret file is WORKDIR/ga/secret, in a
  * directory owned by the user as its default ~/.google_authenticator is. 0 or -1. */
 int bench_case_parse(bench_case *c, const char *spec);

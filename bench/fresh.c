@@ -32,13 +32,16 @@ int bench_fresh_child_path(char *out, size_t outsz)
 }
 
 /* In the child: stdin from the answer pipe, fd 3 to the result pipe, then exec. Never returns. */
-static void exec_child(const char *child, const char *confdir, const char *user, int64_t now, int in, int out)
+static void exec_child(const char *child, bool sshd_host, const char *confdir, const char *user, int64_t now, int in, int out)
 {
     char when[32];
     snprintf(when, sizeof(when), "%lld", (long long)now);
     if (dup2(in, STDIN_FILENO) < 0 || (out == RESULT_FD ? fcntl(out, F_SETFD, 0) : dup2(out, RESULT_FD)) < 0)
         _exit(2);
-    execl(child, CHILD_NAME, confdir, user, when, (char *)NULL);
+    if (sshd_host)
+        execl(child, CHILD_NAME, "--sshd", confdir, user, when, (char *)NULL);
+    else
+        execl(child, CHILD_NAME, confdir, user, when, (char *)NULL);
     _exit(127);
 }
 
@@ -72,7 +75,7 @@ static int read_all(int fd, char *buf, size_t bufsz)
     return n > 0 ? 0 : -1;
 }
 
-int bench_fresh_login(const char *child, const char *confdir, const char *user, int64_t now,
+int bench_fresh_login(const char *child, bool sshd_host, const char *confdir, const char *user, int64_t now,
                       const char *answer, int64_t ns[3], long *rss_kb)
 {
     int in[2], out[2];
@@ -85,7 +88,7 @@ int bench_fresh_login(const char *child, const char *confdir, const char *user, 
     int64_t t0 = bench_mono_ns();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(child, confdir, user, now, in[0], out[1]);
+        exec_child(child, sshd_host, confdir, user, now, in[0], out[1]);
     close(in[0]), close(out[1]);
     char res[128] = "";
     int ok = pid > 0 && write_all(in[1], answer, strlen(answer)) == 0 && write_all(in[1], "\n", 1) == 0;

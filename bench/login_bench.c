@@ -55,7 +55,7 @@ static int login_once(bench_case *c, const bench_env *env, const char *answer, i
 {
     if (env->child != NULL) {
         long rss = 0;
-        int rc = bench_fresh_login(env->child, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
+        int rc = bench_fresh_login(env->child, c->sshd_host, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
         if (rss > c->child_rss_kb)
             c->child_rss_kb = rss;
         return rc;
@@ -82,7 +82,7 @@ static int run_one(bench_case *c, const bench_env *env, int64_t ns[3], char *ans
 {
     if (c->kind == CASE_FLOOR) {
         int64_t t0 = bench_mono_ns();
-        int rc = bench_floor_once(c->dirfd);
+        int rc = bench_floor_once(c->dirfd, (bench_floor_mode)c->floor_mode, c->floor_n++);
         ns[0] = ns[1] = ns[2] = bench_mono_ns() - t0;
         if (rc != 0)
             perror("pt-bench: floor write");

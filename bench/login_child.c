@@ -1,15 +1,21 @@
 /* pt-bench-login1: one login in a process of its own, as sshd does it (one connection, one
  * process, the module loaded for that login only). Run by `pt-bench login --fresh`, never by hand.
  *
- *   pt-bench-login1 CONFDIR USER UNIX_TIME      (the answer on stdin, one line)
+ *   pt-bench-login1 [--sshd] CONFDIR USER UNIX_TIME      (the answer on stdin, one line)
  *
  * It links libpam and nothing of ours: the module loads its own libraries (libgcrypt, libargon2)
- * as in a host that has none of them, and initialises them. The benchmark clock (fakeclock.c) is
+ * as in a host that has none of them, and initialises them (the "libpam only" host, as login(1)).
+ * --sshd makes it the host Debian 12's sshd is before it calls pam_start: libgcrypt mapped and
+ * relocated (sshd links libsystemd, which links libgcrypt; neither initialises it) and the account
+ * resolved with getpwnam (sshd looks the user up before PAM, which loads the NSS passwd module).
+ * Both happen before the clock starts, as they are the host's cost, not the module's. The benchmark clock (fakeclock.c) is
  * set to UNIX_TIME, so the answer the parent computed is valid. Writes
  * "rc=N auth_ns=N full_ns=N" to fd 3: auth_ns from before pam_start_confdir to after
  * pam_authenticate (what the user waits for), full_ns to after pam_end. Exit status 0 when the
  * login succeeded, 1 when it was refused, 2 on a usage or setup error. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pwd.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +47,16 @@ static int read_answer(char *out)
 int main(int argc, char **argv)
 {
     char answer[ANSWER_MAX], *end;
+    if (argc == 5 && strcmp(argv[1], "--sshd") == 0) {
+        /* RTLD_GLOBAL: a DT_NEEDED library of the executable is in the global scope too. */
+        if (dlopen("libgcrypt.so.20", RTLD_NOW | RTLD_GLOBAL) == NULL || getpwnam(argv[3]) == NULL) {
+            fprintf(stderr, "pt-bench-login1: --sshd: cannot map libgcrypt or resolve %s\n", argv[3]);
+            return 2;
+        }
+        argc--, argv++;
+    }
     if (argc != 4) {
-        fprintf(stderr, "usage: pt-bench-login1 CONFDIR USER UNIX_TIME (answer on stdin; run by pt-bench)\n");
+        fprintf(stderr, "usage: pt-bench-login1 [--sshd] CONFDIR USER UNIX_TIME (answer on stdin; run by pt-bench)\n");
         return 2;
     }
     long long now = strtoll(argv[3], &end, 10);

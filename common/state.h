@@ -174,6 +174,29 @@ void pt_state_close(pt_state_handle *h);
 /* Read-only, no lock (status for users, list): the uid's record with an earlier release's
  * record of u->name merged in (in memory). Nothing recorded gives an initial state and PT_OK. */
 int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st);
+/* A lock-free read kept for the locked update that may follow (the module reads the state to
+ * decide, asks for the code, then updates it under the lock). It holds the record open, so the
+ * record's inode cannot be freed and its number reused while it is kept: if state_dir/uid:<uid>
+ * still names that inode once the lock is held, no update happened in between (every update
+ * puts a new inode in place by rename) and what was read is what a locked read would read. */
+typedef struct {
+    bool valid;              /* a record was read and is held open; else nothing is kept */
+    int recfd;               /* the record read (valid only) */
+    pt_state_handle *h;      /* names, the open state_dir and the record's group (valid only) */
+    pt_state *copy;          /* what was read (valid only) */
+} pt_state_kept;
+
+/* pt_state_read, keeping the record for pt_state_open_locked_kept. k must be zeroed or closed
+ * before; on success and on error alike, release it with pt_state_kept_close. */
+int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, pt_state *st);
+/* pt_state_open_locked, reusing what pt_state_read_kept read when the record was not replaced
+ * since (no second read); otherwise (nothing kept, record replaced or removed) exactly
+ * pt_state_open_locked. Always releases k. */
+int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_kept *k,
+                              pt_state_handle *h, pt_state *st);
+/* Releases what k holds; safe on a zeroed or already released k. */
+void pt_state_kept_close(pt_state_kept *k);
+
 /* Removes the uid's record and u->name's record of an earlier release (reset), under the lock.
  * Missing ones are fine. */
 int pt_state_remove(const pt_options *o, const pt_user *u);

@@ -81,7 +81,7 @@ static gid_t uid_group(uid_t uid, gid_t fallback)
 /* Reads and parses dirfd/name into st; a missing file is PT_ERR_NOENT (not reported). The
  * record's group must be the login name's primary group or the uid's (two names of one uid may
  * have different primary groups); h->gid becomes the group found. */
-static int read_record(pt_state_handle *h, pt_state *st)
+static int read_record(pt_state_handle *h, pt_state *st, int *keep_fd)
 {
     pt_file_rules r = { .uid = 0, .check_gid = false, .allowed = STATE_MODE,
                         .max_size = PT_STATE_MAX_SIZE };
@@ -102,13 +102,16 @@ static int read_record(pt_state_handle *h, pt_state *st)
     size_t len = 0;
     if (rc == PT_OK)
         rc = pt_file_read_fd(fd, h->path, PT_STATE_MAX_SIZE, &data, &len);
-    close(fd);
     if (rc == PT_OK) {
         h->gid = sb.st_gid;
         h->gid_known = true;
         rc = pt_state_parse(data, len, h->path, st);
         free(data);
     }
+    if (rc == PT_OK && keep_fd)
+        *keep_fd = fd;
+    else
+        close(fd);
     return rc;
 }
 
@@ -144,9 +147,9 @@ static int merge_legacy(const pt_state_handle *h, gid_t gid, pt_state *st, bool 
 }
 
 /* The record with the legacy one merged in; nothing at all is an initial state. */
-static int load(pt_state_handle *h, gid_t name_gid, pt_state *st, bool *legacy_found)
+static int load(pt_state_handle *h, gid_t name_gid, pt_state *st, bool *legacy_found, int *keep_fd)
 {
-    int rc = read_record(h, st);
+    int rc = read_record(h, st, keep_fd);
     if (rc == PT_ERR_NOENT) {
         pt_state_init(st);
         rc = PT_OK;
@@ -335,7 +338,7 @@ int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle 
         rc = take_lock(o, h);
     bool legacy = false;
     if (rc == PT_OK)
-        rc = load(h, u->gid, st, &legacy);
+        rc = load(h, u->gid, st, &legacy, NULL);
     if (!legacy)
         h->legacy[0] = '\0'; /* nothing to remove at commit */
     if (rc != PT_OK) {
@@ -397,12 +400,101 @@ int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st)
     if (rc == PT_ERR_NOENT)
         rc = PT_OK; /* no state_dir: nothing recorded yet */
     else if (rc == PT_OK)
-        rc = load(h, u->gid, st, &legacy);
+        rc = load(h, u->gid, st, &legacy, NULL);
     pt_state_close(h);
     free(h);
     if (rc != PT_OK)
         pt_state_init(st);
     return rc;
+}
+
+int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, pt_state *st)
+{
+    memset(k, 0, sizeof *k);
+    pt_state_init(st);
+    pt_state_handle *h = malloc(sizeof *h); /* paths: off a PAM host's thread stack */
+    pt_state *copy = malloc(sizeof *copy);
+    if (!h || !copy) {
+        free(h);
+        free(copy);
+        return PT_ERR_NOMEM;
+    }
+    int rc = state_names(o, u, h);
+    if (rc == PT_OK)
+        rc = open_dir(o, false, &h->dirfd);
+    bool legacy = false;
+    int fd = -1;
+    if (rc == PT_ERR_NOENT)
+        rc = PT_OK; /* no state_dir: nothing recorded yet, nothing to keep */
+    else if (rc == PT_OK)
+        rc = load(h, u->gid, st, &legacy, &fd);
+    /* Kept only in the usual case: a record of this release and none of an earlier one. */
+    if (rc == PT_OK && fd >= 0 && !legacy) {
+        *copy = *st;
+        *k = (pt_state_kept){ .valid = true, .recfd = fd, .h = h, .copy = copy };
+        return PT_OK;
+    }
+    if (fd >= 0)
+        close(fd);
+    pt_state_close(h);
+    free(h);
+    free(copy);
+    if (rc != PT_OK)
+        pt_state_init(st);
+    return rc;
+}
+
+/* Does state_dir/uid:<uid> still name the inode k holds open? */
+static bool kept_current(const pt_state_kept *k, const pt_state_handle *h)
+{
+    struct stat held, named;
+    return fstat(k->recfd, &held) == 0 &&
+           fstatat(h->dirfd, h->name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+           held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_kept *k,
+                              pt_state_handle *h, pt_state *st)
+{
+    if (!k || !k->valid) {
+        pt_state_kept_close(k);
+        return pt_state_open_locked(o, u, h, st);
+    }
+    pt_state_init(st);
+    *h = *k->h; /* names, the checked state_dir and the record's checked group */
+    k->h->dirfd = -1;
+    h->lockfd = -1;
+    bool legacy = false;
+    int rc = take_lock(o, h);
+    if (rc == PT_OK && kept_current(k, h)) {
+        *st = *k->copy; /* the read found no earlier release's record */
+    } else if (rc == PT_OK) {
+        h->gid = u->gid; /* as a fresh read: the record found decides */
+        h->gid_known = false;
+        rc = load(h, u->gid, st, &legacy, NULL);
+    }
+    if (!legacy)
+        h->legacy[0] = '\0'; /* nothing to remove at commit */
+    pt_state_kept_close(k);
+    if (rc != PT_OK) {
+        pt_state_close(h);
+        pt_state_init(st);
+    }
+    return rc;
+}
+
+void pt_state_kept_close(pt_state_kept *k)
+{
+    if (!k || !k->valid) {
+        if (k)
+            memset(k, 0, sizeof *k);
+        return;
+    }
+    close(k->recfd);
+    pt_state_close(k->h);
+    free(k->h);
+    free(k->copy);
+    memset(k, 0, sizeof *k);
 }
 
 static int remove_if_there(int dirfd, const char *name, const char *path)

@@ -28,17 +28,38 @@ static int files_enrol_remove(pt_store *s, const pt_user *u)
     return pt_enrolment_remove(s->opt, u);
 }
 
+/* The last lock-free read, kept for the locked update that may follow (a login reads the state
+ * to decide, asks for the code, then updates it): pt_state_read_kept, pt_state_open_locked_kept.
+ * One at a time: a read for another account releases the one before. */
+typedef struct {
+    pt_state_kept kept;
+    uid_t uid;
+} files_priv;
+
 static int files_state_read(pt_store *s, const pt_user *u, pt_state *st)
 {
-    return pt_state_read(s->opt, u, st);
+    files_priv *p = s->priv;
+    if (!p) {
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return PT_ERR_NOMEM;
+        s->priv = p;
+    }
+    pt_state_kept_close(&p->kept);
+    p->uid = u->uid;
+    return pt_state_read_kept(s->opt, u, &p->kept, st);
 }
 
-/* Under the state file's lock: read, change, commit when asked, unlock. */
+/* Under the state file's lock: read (or take the kept read when the record was not replaced
+ * since), change, commit when asked, unlock. */
 static int files_state_update(pt_store *s, const pt_user *u, pt_state_fn fn, void *ctx,
                               pt_state *st)
 {
     pt_state_handle h;
-    int rc = pt_state_open_locked(s->opt, u, &h, st);
+    files_priv *p = s->priv;
+    int rc = p && p->kept.valid && p->uid == u->uid
+                 ? pt_state_open_locked_kept(s->opt, u, &p->kept, &h, st)
+                 : pt_state_open_locked(s->opt, u, &h, st);
     if (rc != PT_OK)
         return rc;
     bool write = false;
@@ -62,6 +83,16 @@ static int files_list(pt_store *s, pt_name_fn fn, void *ctx)
     return PT_ERR_INVAL;
 }
 
+static void files_close(pt_store *s)
+{
+    files_priv *p = s->priv;
+    if (p) {
+        pt_state_kept_close(&p->kept);
+        free(p);
+        s->priv = NULL;
+    }
+}
+
 const pt_store_ops pt_store_files_ops = {
     .name = "files",
     .enrol_load = files_enrol_load,
@@ -72,5 +103,5 @@ const pt_store_ops pt_store_files_ops = {
     .state_update = files_state_update,
     .state_remove = files_state_remove,
     .list = files_list,
-    .close = NULL,
+    .close = files_close,
 };

@@ -72,9 +72,19 @@ int ptm_lookup_user(ptm_ctx *m, bool quiet)
             pt_log(LOG_NOTICE, "authentication for an unknown user name (name not logged)");
         return PAM_USER_UNKNOWN;
     }
-    /* The gids are needed to act as the user and to decide group policy by gid. */
-    rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
-                                 pw->pw_shell);
+    /* The gids (getgrouplist: the whole group database, and every NSS module `group:` lists)
+     * are needed to decide group policy by gid, and in home mode to act as the user with all
+     * of the user's groups: a shorter list could grant what a group denies (a directory mode
+     * such as 0705 shuts out its group, not others) or deny what a group grants. In system
+     * mode with no group in the policy nothing needs them, so nothing looks them up; acting as
+     * the user there (pt_home_enrolment_present) looks them up itself (pt_privs_drop_user). */
+    bool need_gids = pt_policy_uses_groups(&m->opt) || !pt_options_system_mode(&m->opt);
+    if (need_gids)
+        rc = pt_user_from_passwd_ids(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+                                     pw->pw_shell);
+    else
+        rc = pt_user_init(&m->user, pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+                          pw->pw_shell);
     if (rc == PT_OK && pt_policy_uses_groups(&m->opt)) {
         rc = pt_group_policy_resolve(&m->opt, &m->gp);
         if (rc != PT_OK)

@@ -3,6 +3,7 @@
  * unlocks, an expired lock starts a fresh count); binding to an enrolment; and the file: created
  * root:<gid> 0640 in a root 0711 directory, unsafe or empty files refused, and concurrent
  * locked updates from many processes serialised with none lost. The file tests need root. */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -707,6 +708,100 @@ static void test_legacy(void **state)
     assert_int_equal(lstat(tfs_path("state/uid:4242"), &sb), -1);
 }
 
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* The read made to decide, kept for the locked update: reused when the record was not replaced
+ * since, read again when it was (or was removed), never kept with an earlier release's record;
+ * nothing leaks. */
+static void test_kept(void **state)
+{
+    (void)state;
+    need_root();
+    int fds = open_fds();
+    pt_state_kept k;
+    pt_state_handle h;
+    /* Nothing on disk: nothing kept; the locked open creates as pt_state_open_locked does. */
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_false(k.valid);
+    assert_int_equal(pt_state_open_locked_kept(&fopts, &user, &k, &h, &st), PT_OK);
+    assert_int_equal(st.last_step, -1);
+    st.last_step = 10;
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+
+    /* Unchanged since the read: what was read. */
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_true(k.valid);
+    assert_int_equal(st.last_step, 10);
+    st.last_step = 99; /* the caller's copy is not what is reused */
+    assert_int_equal(pt_state_open_locked_kept(&fopts, &user, &k, &h, &st), PT_OK);
+    assert_false(k.valid);
+    assert_int_equal(st.last_step, 10);
+    st.last_step = 11;
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+
+    /* Replaced by another update in between: read again, so that update is not lost. */
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_int_equal(st.last_step, 11);
+    static pt_state other;
+    pt_state_handle h2;
+    assert_int_equal(pt_state_open_locked(&fopts, &user, &h2, &other), PT_OK);
+    other.last_step = 12;
+    assert_int_equal(pt_state_commit(&h2, &other), PT_OK);
+    pt_state_close(&h2);
+    assert_int_equal(pt_state_open_locked_kept(&fopts, &user, &k, &h, &st), PT_OK);
+    assert_int_equal(st.last_step, 12);
+    pt_state_close(&h);
+
+    /* Removed in between (reset): the initial state, not the old record. */
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_true(k.valid);
+    assert_int_equal(pt_state_remove(&fopts, &user), PT_OK);
+    assert_int_equal(pt_state_open_locked_kept(&fopts, &user, &k, &h, &st), PT_OK);
+    assert_int_equal(st.last_step, -1);
+    st.last_step = 20;
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+
+    /* An earlier release's record: merged, not kept; the locked open merges and the commit
+     * removes it, as pt_state_open_locked does. */
+    assert_int_equal(tfs_write_str("state/pt-test-user",
+                                   "version = 1\nenrolment = " ID_A "\nlast_step = 30\n"
+                                   "used = 4\nfailures = 1700000000\nlock_until = -1\n"
+                                   "first_required = 0\n", 0640), 0);
+    assert_int_equal(chown(tfs_path("state/pt-test-user"), 0, NOBODY), 0);
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_false(k.valid);
+    assert_int_equal(st.last_step, 30);
+    assert_int_equal(pt_state_open_locked_kept(&fopts, &user, &k, &h, &st), PT_OK);
+    assert_int_equal(st.last_step, 30);
+    assert_int_equal(pt_state_commit(&h, &st), PT_OK);
+    pt_state_close(&h);
+    struct stat sb;
+    assert_int_equal(lstat(tfs_path("state/pt-test-user"), &sb), -1);
+
+    /* Releasing twice, or what was never filled, is harmless; no descriptor is left open. */
+    assert_int_equal(pt_state_read_kept(&fopts, &user, &k, &st), PT_OK);
+    assert_true(k.valid);
+    pt_state_kept_close(&k);
+    pt_state_kept_close(&k);
+    pt_state_kept zero;
+    memset(&zero, 0, sizeof zero);
+    pt_state_kept_close(&zero);
+    assert_int_equal(open_fds(), fds);
+    assert_int_equal(pt_state_remove(&fopts, &user), PT_OK);
+}
+
 /* 20 processes each add failures under the lock; every one of them must survive. */
 static void test_concurrent(void **state)
 {
@@ -767,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_refused, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_concurrent, fsetup, fteardown),
         cmocka_unit_test_setup_teardown(test_legacy, fsetup, fteardown),
+        cmocka_unit_test_setup_teardown(test_kept, fsetup, fteardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (rc == 0 && geteuid() != 0)
