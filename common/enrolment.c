@@ -15,7 +15,7 @@
 #define LINE_MAX_ENROL 512
 /* 80 bits: below RFC 4226's 128, but what google-authenticator's 16-character secrets hold, so
  * imported enrolments keep working (pam-totp import). Secrets we generate are 20 to 64 bytes. */
-#define SECRET_MIN 10
+#define SECRET_MIN PT_SEAL_SECRET_MIN /* 10 bytes */
 #define PERIOD_MIN 10
 #define PERIOD_MAX 300
 

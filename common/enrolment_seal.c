@@ -20,8 +20,8 @@ int pt_enrolment_seal(const pt_options *o, const pt_user *u, pt_enrolment *e)
     if (e->ndevices == 0 || e->ndevices > PT_DEVICES_MAX)
         return PT_ERR_INVAL;
     for (unsigned i = 0; i < e->ndevices; i++)
-        if (e->dev[i].secret_len == 0)
-            return PT_ERR_INVAL; /* only a sealed copy: nothing to seal anew */
+        if (e->dev[i].secret_len < PT_SEAL_SECRET_MIN)
+            return PT_ERR_INVAL; /* only a sealed copy (nothing to seal anew), or too short */
     if (o->secret_key_file[0] == '\0') {
         for (unsigned i = 0; i < e->ndevices; i++)
             forget_sealed(&e->dev[i]);
@@ -53,7 +53,7 @@ static int unseal_device(const pt_options *o, const pt_seal_key *key, const pt_u
                         "%s: it was sealed with another key, or for another user, enrolment or "
                         "device, or altered; failing closed (pam-totp reset %s, then enrol again)",
                u->name, d->name, o->secret_key_file, u->name);
-    } else if (d->secret_len < 16) {
+    } else if (d->secret_len < PT_SEAL_SECRET_MIN) {
         pt_wipe(d->secret, sizeof d->secret);
         d->secret_len = 0;
         rc = PT_ERR_MALFORMED;

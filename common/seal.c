@@ -10,7 +10,7 @@
 #include "rootfile.h"
 
 #define AD_LABEL "pam_totp sealed secret v1"
-#define SEALED_MIN (PT_SEAL_NONCE_LEN + 16 + PT_SEAL_TAG_LEN) /* 16: the shortest secret */
+#define SEALED_MIN (PT_SEAL_NONCE_LEN + PT_SEAL_SECRET_MIN + PT_SEAL_TAG_LEN)
 #define PREFIX_LEN (sizeof PT_SEAL_PREFIX - 1)
 
 /* ---- the key file ---- */

@@ -26,6 +26,9 @@
 #define PT_SEAL_NONCE_LEN 12
 #define PT_SEAL_TAG_LEN 16
 #define PT_SEALED_MAX (PT_SEAL_NONCE_LEN + PT_SECRET_MAX + PT_SEAL_TAG_LEN)
+/* The shortest secret an enrolment holds (10 bytes: an imported 16-character
+ * google-authenticator key); its sealed form is the shortest sealed value read back. */
+#define PT_SEAL_SECRET_MIN 10
 #define PT_SEAL_PREFIX "sealed:v1:"
 
 typedef struct {
@@ -61,9 +64,9 @@ int pt_seal_parse(const char *val, size_t n, uint8_t *blob, size_t blobsz, size_
 /* Formats blob as "sealed:v1:HEX" into out (NUL-terminated). PT_OK or PT_ERR_TOOBIG. */
 int pt_seal_format(const uint8_t *blob, size_t bloblen, char *out, size_t outsz);
 
-/* One secret value as an enrolment stores it ("secret = ..."), sealed for user, enrolment id and,
- * for an enrolment with several devices, the device's id (NULL or "": none; the form every
- * single-secret enrolment uses, so pt_seal/pt_unseal values open here too). pt_seal_value writes
+/* One secret value as an enrolment stores it ("secret = ..."), sealed for user, enrolment id and
+ * device id (NULL or "": none; enrolments seal each device's secret with its device id, a
+ * version-1 file's one device having the enrolment id as its id: enrolment_seal.c). pt_seal_value writes
  * "sealed:v1:HEX" NUL-terminated into out (capacity outsz: sizeof PT_SEAL_PREFIX +
  * 2 * PT_SEALED_MAX suffices). pt_unseal_value opens such a value into secret; PT_ERR_MALFORMED
  * for a value not of that form, PT_ERR_CRYPTO when it does not open for this user, enrolment

@@ -31,6 +31,7 @@
 #include "ldapval.h"
 #include "log.h"
 #include "pt_error.h"
+#include "totp.h"
 #include "rootfile.h"
 #include "store_impl.h"
 
@@ -406,6 +407,13 @@ static int add_entry(pt_store *s, const pt_user *u, const char *dn, const char *
 static void value_stamp(const char *v, size_t len, pt_enrol_stamp *st)
 {
     uint8_t h[32];
+    /* libgcrypt is set up as the core sets it up (often the first call of a login). Without it
+     * the stamp is all ones: it matches no value's, so the enrolment counts as changed and is
+     * read again (fail safe). */
+    if (pt_crypto_init() != PT_OK) {
+        memset(st, 0xff, sizeof *st);
+        return;
+    }
     gcry_md_hash_buffer(GCRY_MD_SHA256, h, v, len);
     memcpy(&st->dev, h, 8);
     memcpy(&st->ino, h + 8, 8);

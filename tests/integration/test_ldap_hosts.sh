@@ -115,6 +115,26 @@ t=$((t + 60))
 on_host A $t "$U" "$(code $t)"
 expect_eq "A: unlocked by B, the code works" "$RES" success
 
+# --- Devices through the directory: B's root adds one, A logs in with it, each device's secret
+#     sealed on its own; A's root removes it and B refuses its codes.
+scode() { oathtool --totp -b -N "@$1" "$SPARE"; }
+t=$((t + 30))
+J=$(at $t "$PT_CLI" --config "$CONF_B" enrol --add --name spare --begin --json --user "$U") ||
+    fail "B: enrol --add --begin"
+SPARE=$(printf '%s' "$J" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+check "B: --verify confirms the spare device" at $t "$PT_CLI" --config "$CONF_B" enrol --verify "$(scode $t)" --user "$U"
+t=$((t + 30))
+on_host A $t "$U" "$(scode $t)"
+expect_eq "A: the spare device's code logs in" "$RES" success
+expect_eq "two sealed secrets in the entry" "$(entry_attr "$U" pamTotpEnrolment | grep -c '^secret = sealed:v1:')" 2
+check_not "the spare secret is not in the entry" sh -c "printf '%s' \"\$1\" | grep -q '$SPARE'" _ "$(entry_attr "$U" pamTotpEnrolment)"
+check "A: remove-device spare" at $t "$PT_CLI" --config "$CONF_A" remove-device spare --user "$U"
+t=$((t + 30))
+on_host B $t "$U" "$(scode $t)"
+expect_eq "B: the removed device's code is refused" "$RES" $PAM_AUTH_ERR
+on_host B $t "$U" "$(code $t)"
+expect_eq "B: the first device's code still works" "$RES" success
+
 # --- With secret_key_file, no secret in a dump of the directory.
 dump >"$T_DIR/dump.ldif"
 check "the dump holds U's entry" grep -q "^dn: uid=$U," "$T_DIR/dump.ldif"

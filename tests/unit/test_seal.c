@@ -339,6 +339,24 @@ static void enrolment_sealed(void **state)
     assert_int_equal(pt_enrolment_unseal(&o, &alice, &back), PT_OK);
     assert_memory_equal(back.dev[0].secret, plain.dev[0].secret, plain.dev[0].secret_len);
     assert_int_equal(pt_enrolment_unseal(&gone, &alice, &back), PT_ERR_CRYPTO);
+    /* The shortest secret an enrolment holds (10 bytes, an imported google-authenticator key)
+     * is sealed and read back too. */
+    {
+        pt_enrolment short10, back10;
+        make_enrolment(&short10);
+        short10.dev[0].secret_len = PT_SEAL_SECRET_MIN;
+        assert_int_equal(pt_enrolment_seal(&o, &alice, &short10), PT_OK);
+        char *t10 = NULL;
+        size_t l10 = 0;
+        assert_int_equal(pt_enrolment_format(&short10, &t10, &l10), PT_OK);
+        assert_int_equal(pt_enrolment_parse(t10, l10, "t", &back10), PT_OK);
+        assert_int_equal(pt_enrolment_unseal(&o, &alice, &back10), PT_OK);
+        assert_int_equal(back10.dev[0].secret_len, PT_SEAL_SECRET_MIN);
+        assert_memory_equal(back10.dev[0].secret, short10.dev[0].secret, PT_SEAL_SECRET_MIN);
+        free(t10);
+        pt_enrolment_wipe(&short10);
+        pt_enrolment_wipe(&back10);
+    }
     /* Re-sealing it: what a rewrite of the enrolment (new backup codes) does. */
     assert_int_equal(pt_enrolment_seal(&o, &alice, &back), PT_OK);
     assert_true(back.dev[0].sealed_len > 0 && back.dev[1].sealed_len > 0);
