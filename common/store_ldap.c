@@ -321,13 +321,33 @@ static int user_dn(pt_store *s, const pt_user *u, char *dn, size_t dnsz)
     return rc;
 }
 
+/* Whether the entry is name's own: its uid holds name exactly. uid matches without regard to
+ * case, so uid=Alice finds alice's entry; two accounts whose names differ only in case must not
+ * share an entry (one would log in with the other's codes, or use up its state). */
+static int entry_is_own(ldap_store *l, LDAPMessage *e, const char *dn, const char *name)
+{
+    struct berval **v = l->api.get_values_len(l->ld, e, "uid");
+    bool own = false;
+    for (size_t i = 0; v && v[i] && !own; i++)
+        own = v[i]->bv_len == strlen(name) && memcmp(v[i]->bv_val, name, v[i]->bv_len) == 0;
+    if (v)
+        l->api.value_free_len(v);
+    if (own)
+        return PT_OK;
+    pt_log(LOG_ERR, "ldap: %s is the entry of a user whose name differs from %s only in case: "
+                    "accounts must not share an entry; failing closed (rename one account)",
+           dn, name);
+    return PT_ERR_UNSAFE;
+}
+
 /* The entry's value of attr (single-valued), malloc'd, NUL-terminated, in *val (NULL when the
- * entry or the attribute is missing: *exists says which). */
-static int read_attr(pt_store *s, const char *dn, const char *attr, size_t max, char **val,
-                     size_t *len, bool *exists)
+ * entry or the attribute is missing: *exists says which). An entry that is not name's own
+ * (entry_is_own) is PT_ERR_UNSAFE. */
+static int read_attr(pt_store *s, const char *name, const char *dn, const char *attr, size_t max,
+                     char **val, size_t *len, bool *exists)
 {
     ldap_store *l = priv(s);
-    char *attrs[] = { (char *)attr, NULL };
+    char *attrs[] = { (char *)attr, "uid", NULL };
     struct timeval tv = { (time_t)s->opt->ldap_timeout, 0 };
     LDAPMessage *res = NULL;
     *val = NULL;
@@ -344,8 +364,8 @@ static int read_attr(pt_store *s, const char *dn, const char *attr, size_t max, 
         return report(l, lrc, "read", dn);
     }
     LDAPMessage *e = l->api.first_entry(l->ld, res);
-    int rc = PT_OK;
-    if (e) {
+    int rc = e ? entry_is_own(l, e, dn, name) : PT_OK;
+    if (e && rc == PT_OK) {
         *exists = true;
         struct berval **v = l->api.get_values_len(l->ld, e, attr);
         if (v && v[0]) {
@@ -377,6 +397,18 @@ static void free_val(char *v, size_t len)
         pt_wipe(v, len);
         free(v);
     }
+}
+
+/* Before a write that reads nothing first: the entry at dn, when there is one, is name's own
+ * (entry_is_own). */
+static int check_own(pt_store *s, const char *name, const char *dn)
+{
+    char *v;
+    size_t len;
+    bool exists;
+    int rc = read_attr(s, name, dn, "uid", PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    free_val(v, len);
+    return rc;
 }
 
 /* Creates the entry with attr = val. LDAP_ALREADY_EXISTS is passed back (not reported). */
@@ -431,7 +463,7 @@ static int ldap_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
     char *v;
     size_t len;
     bool exists;
-    rc = read_attr(s, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    rc = read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
     if (rc == PT_OK && !v)
         rc = PT_ERR_NOENT;
     if (rc == PT_OK) {
@@ -454,7 +486,7 @@ static int ldap_enrol_changed(pt_store *s, const pt_user *u, const pt_enrolment 
     char *v;
     size_t len;
     bool exists;
-    rc = read_attr(s, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    rc = read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
     if (rc != PT_OK)
         return rc;
     if (!v)
@@ -470,6 +502,8 @@ static int ldap_enrol_store(pt_store *s, const pt_user *u, pt_enrolment *e)
     ldap_store *l = priv(s);
     char dn[DN_MAX];
     int rc = user_dn(s, u, dn, sizeof dn);
+    if (rc == PT_OK)
+        rc = check_own(s, u->name, dn);
     if (rc != PT_OK)
         return rc;
     char *data = NULL;
@@ -514,14 +548,16 @@ static int ldap_enrol_remove(pt_store *s, const pt_user *u)
 {
     char dn[DN_MAX];
     int rc = user_dn(s, u, dn, sizeof dn);
+    if (rc == PT_OK)
+        rc = check_own(s, u->name, dn);
     return rc == PT_OK ? delete_attr(s, dn, A_ENROL) : rc;
 }
 
 /* The state and its exact text as stored (the value a compare-and-swap deletes). */
-static int read_state(pt_store *s, const char *dn, pt_state *st, char **raw, size_t *rawlen,
-                      bool *exists)
+static int read_state(pt_store *s, const char *name, const char *dn, pt_state *st, char **raw,
+                      size_t *rawlen, bool *exists)
 {
-    int rc = read_attr(s, dn, A_STATE, PT_STATE_MAX_SIZE, raw, rawlen, exists);
+    int rc = read_attr(s, name, dn, A_STATE, PT_STATE_MAX_SIZE, raw, rawlen, exists);
     pt_state_init(st);
     if (rc == PT_OK && *raw) {
         char where[DN_MAX + 32];
@@ -540,7 +576,7 @@ static int ldap_state_read(pt_store *s, const pt_user *u, pt_state *st)
     char *raw;
     size_t len;
     bool exists;
-    rc = read_state(s, dn, st, &raw, &len, &exists);
+    rc = read_state(s, u->name, dn, st, &raw, &len, &exists);
     free_val(raw, len);
     return rc;
 }
@@ -596,7 +632,7 @@ static int ldap_state_update(pt_store *s, const pt_user *u, pt_state_fn fn, void
         char *raw = NULL, *data = NULL;
         size_t rawlen = 0, len = 0;
         bool exists = false, write = false;
-        rc = read_state(s, dn, st, &raw, &rawlen, &exists);
+        rc = read_state(s, u->name, dn, st, &raw, &rawlen, &exists);
         if (rc == PT_OK)
             rc = fn(ctx, st, &write);
         if (rc == PT_OK && write)
@@ -620,6 +656,8 @@ static int ldap_state_remove(pt_store *s, const pt_user *u)
     ldap_store *l = priv(s);
     char dn[DN_MAX];
     int rc = user_dn(s, u, dn, sizeof dn);
+    if (rc == PT_OK)
+        rc = check_own(s, u->name, dn);
     if (rc != PT_OK)
         return rc;
     rc = delete_attr(s, dn, A_STATE);
@@ -628,7 +666,7 @@ static int ldap_state_remove(pt_store *s, const pt_user *u)
     char *v;
     size_t len;
     bool exists;
-    rc = read_attr(s, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    rc = read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
     bool empty = rc == PT_OK && exists && !v;
     free_val(v, len);
     if (rc != PT_OK || !empty)

@@ -135,6 +135,24 @@ expect_eq "B: the removed device's code is refused" "$RES" $PAM_AUTH_ERR
 on_host B $t "$U" "$(code $t)"
 expect_eq "B: the first device's code still works" "$RES" success
 
+# --- An account whose name differs from U's only in case finds U's entry (uid matches without
+#     regard to case): it fails closed, and root's reset of it leaves U's entry alone.
+UU=$(printf '%s' "$U" | tr a-z A-Z)
+userdel -r "$UU" >/dev/null 2>&1 || true
+useradd --badname -M -s /bin/bash "$UU"
+on_exit "userdel $UU >/dev/null 2>&1"
+: >"$T_SYSLOG"
+on_host A $t "$UU" "$(code $t)"
+expect_eq "$UU with U's code: fails closed" "$RES" $PAM_AUTHINFO_UNAVAIL
+check "syslog: names differing only in case" grep -q "differs from $UU only in case" "$T_SYSLOG"
+check_not "B: reset $UU is refused" pt_b reset --yes "$UU"
+check "U's entry is still there" ldapsearch -x -H "$URI" -D "$ROOT_DN" -w "$ROOT_PW" -b "uid=$U,$LDAP_BASE" -s base -LLL '(objectClass=pamTotpUser)' dn
+t=$((t + 30))
+on_host A $t "$U" "$(code $t)"
+expect_eq "U still logs in" "$RES" success
+check_not "B: list fails while $UU shares U's entry" pt_b list
+userdel "$UU"
+
 # --- With secret_key_file, no secret in a dump of the directory.
 dump >"$T_DIR/dump.ldif"
 check "the dump holds U's entry" grep -q "^dn: uid=$U," "$T_DIR/dump.ldif"

@@ -57,7 +57,9 @@ login_unavail "A's sealed secret and id in B's enrolment" "$B" "does not open"
 cp -p "$T_DIR/b.good" "$EF_B"
 # ... nor a changed id on A's own (another enrolment of the same user).
 cp -p "$EF_A" "$T_DIR/a.good"
-sed -i 's/^id = ./id = 0/; s/^id = 00/id = 11/' "$EF_A"
+# (its first digit changed, whatever it is: 0 becomes 1, anything else 0)
+sed -i 's/^id = 0/id = X/; s/^id = [1-9a-f]/id = 0/; s/^id = X/id = 1/' "$EF_A"
+check_not "  the id did change" cmp -s "$EF_A" "$T_DIR/a.good"
 login_unavail "A's sealed secret under another enrolment id" "$A" "does not open"
 cp -p "$T_DIR/a.good" "$EF_A"
 login_ok "A restored: works" "$A"
