@@ -454,16 +454,25 @@ static void value_stamp(const char *v, size_t len, pt_enrol_stamp *st)
     st->size = (int64_t)len;
 }
 
+/* The user's DN into dn (DN_MAX bytes) and the stored enrolment value in *v (malloc'd; NULL:
+ * none; free with free_val). */
+static int read_enrol_value(pt_store *s, const pt_user *u, char *dn, char **v, size_t *len)
+{
+    bool exists;
+    *v = NULL;
+    *len = 0;
+    int rc = user_dn(s, u, dn, DN_MAX);
+    if (rc != PT_OK)
+        return rc;
+    return read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, v, len, &exists);
+}
+
 static int ldap_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
 {
     char dn[DN_MAX];
-    int rc = user_dn(s, u, dn, sizeof dn);
-    if (rc != PT_OK)
-        return rc;
     char *v;
     size_t len;
-    bool exists;
-    rc = read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    int rc = read_enrol_value(s, u, dn, &v, &len);
     if (rc == PT_OK && !v)
         rc = PT_ERR_NOENT;
     if (rc == PT_OK) {
@@ -480,13 +489,9 @@ static int ldap_enrol_load(pt_store *s, const pt_user *u, pt_enrolment *e)
 static int ldap_enrol_changed(pt_store *s, const pt_user *u, const pt_enrolment *e)
 {
     char dn[DN_MAX];
-    int rc = user_dn(s, u, dn, sizeof dn);
-    if (rc != PT_OK)
-        return rc;
     char *v;
     size_t len;
-    bool exists;
-    rc = read_attr(s, u->name, dn, A_ENROL, PT_ENROL_MAX_SIZE, &v, &len, &exists);
+    int rc = read_enrol_value(s, u, dn, &v, &len);
     if (rc != PT_OK)
         return rc;
     if (!v)

@@ -160,10 +160,10 @@ static int find_skew(const pt_device *d, int64_t now, unsigned window, int64_t a
     return PT_OK;
 }
 
-/* The clock check over the devices in use (all of them when all is set) with the code's length:
- * *skew gets the seconds to the matching step nearest to now (0 none), *which its device and
- * *skew_step the step (-1 none). */
-static int skew_devices(const pt_options *o, const pt_enrolment *e, const pt_state *st, bool all,
+/* The clock check over the devices in use (only device `only` when it is >= 0) with the code's
+ * length: *skew gets the seconds to the matching step nearest to now (0 none), *which its device
+ * and *skew_step the step (-1 none). */
+static int skew_devices(const pt_options *o, const pt_enrolment *e, const pt_state *st, int only,
                         const char *code, int64_t now, int *which, int64_t *skew_step,
                         int64_t *skew)
 {
@@ -173,7 +173,8 @@ static int skew_devices(const pt_options *o, const pt_enrolment *e, const pt_sta
     *skew = 0;
     for (unsigned i = 0; i < e->ndevices; i++) {
         const pt_device *d = &e->dev[i];
-        if ((!all && !usable(e, d)) || n != d->digits)
+        bool in = only >= 0 ? (unsigned)only == i : usable(e, d);
+        if (!in || n != d->digits)
             continue;
         int64_t s = -1;
         int rc = find_skew(d, now, o->window, used_up_to(d, st), code, &s);
@@ -234,7 +235,7 @@ static int check_totp(const pt_options *o, const pt_enrolment *e, pt_state *st, 
         return rc;
     if (rc == PT_TOTP_NOMATCH) {
         int64_t skewed = -1, skew = 0;
-        rc = skew_devices(o, e, st, false, code, now, &which, &skewed, &skew);
+        rc = skew_devices(o, e, st, -1, code, now, &which, &skewed, &skew);
         if (rc < 0)
             return rc;
         if (which >= 0) {
@@ -423,11 +424,15 @@ int pt_verify_explain(const pt_options *o, const pt_enrolment *e, const char *an
     size_t n = pt_verify_digits(answer, code);
     for (unsigned i = 0; i < e->ndevices; i++)
         shown = shown || e->dev[i].digits == n;
-    if (n > 0 && shown) {
+    /* The clock check only for a device being confirmed, whose secret was just shown: for an
+     * active device this check, which records no failure, would be a free search of some 60
+     * steps per guess for a code that works later. */
+    int pending = pt_device_pending(e);
+    if (n > 0 && shown && pending >= 0) {
         int which = -1;
         int64_t s = -1;
-        rc = skew_devices(o, e, NULL, true, code, now, &which, &s, skew);
-    } else if (n > 0) {
+        rc = skew_devices(o, e, NULL, pending, code, now, &which, &s, skew);
+    } else if (n > 0 && !shown) {
         *typed_digits = (unsigned)(n > 99 ? 99 : n);
     }
     pt_wipe(code, sizeof code);

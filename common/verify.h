@@ -50,12 +50,13 @@ typedef struct {
  * either end or two in a row, longer than PT_ANSWER_MAX). */
 size_t pt_verify_digits(const char *answer, char out[PT_ANSWER_MAX + 1]);
 
-/* Why a refused answer may have been refused, for a message (stateless; no state is touched):
- * *typed_digits as in pt_verify_outcome (no device of e shows that many digits), and *skew as
- * above when a wrong TOTP code is the code of some device's step within PT_SKEW_SECONDS of now
- * but outside the window (0 when none; the nearest to now when several). Every device counts,
- * pending ones too (a code confirming a new device is explained as well). Costs at most
- * 2 * PT_SKEW_STEPS_MAX HMACs per device. PT_OK or < 0 on an internal error. */
+/* Why a refused answer may have been refused, for a message (stateless; no state is touched,
+ * no failure recorded): *typed_digits as in pt_verify_outcome (no device of e shows that many
+ * digits), and *skew as above when the answer is the code of a step of the PENDING device (the
+ * one being confirmed, whose secret was just shown) within PT_SKEW_SECONDS of now but outside the
+ * window (0 when none, or when e has no pending device: for active devices only a login's
+ * counted check, pt_verify_answer, looks for a skewed clock). Costs at most
+ * 2 * PT_SKEW_STEPS_MAX HMACs. PT_OK or < 0 on an internal error. */
 int pt_verify_explain(const pt_options *o, const pt_enrolment *e, const char *answer, int64_t now,
                       unsigned *typed_digits, int64_t *skew);
 
