@@ -1,6 +1,7 @@
 /* The runtime state: strict format and parse, and the lockout bookkeeping (state.h).
  * Reading and writing the file under its lock is in state_io.c. */
 #include "state.h"
+#include "state_slots.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -278,6 +279,26 @@ int pt_state_parse(const char *data, size_t len, const char *path, pt_state *st)
     return PT_OK;
 }
 
+int pt_state_decode(const void *data, size_t len, const char *path, pt_state *st,
+                    pt_slot_pick *pick)
+{
+    pt_slot_pick p = { 0 };
+    int rc = PT_OK;
+    if (pt_slots_is_slotted(data, len)) {
+        rc = pt_slots_decode(data, len, path ? path : "(state)", &p);
+        if (rc == PT_OK)
+            rc = pt_state_parse(p.text, p.len, path, st);
+    } else {
+        rc = pt_state_parse(data, len, path, st);
+    }
+    if (rc != PT_OK) {
+        pt_state_init(st);
+        memset(&p, 0, sizeof p);
+    }
+    if (pick)
+        *pick = p;
+    return rc;
+}
 
 static bool any_used(const uint8_t used[PT_BACKUP_MAX])
 {

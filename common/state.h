@@ -1,5 +1,7 @@
 /* The runtime state, state_dir/<user>: root-owned, group = the user's primary group, 0640, in a
- * root-owned 0711 directory (users can read their own entry by name but cannot list). Format:
+ * root-owned 0711 directory (users can read their own entry by name but cannot list). On disk
+ * the text below sits in one of two checksummed slots (state_slots.h), updated in place; an
+ * earlier release's record is the text alone. Format:
  *
  *   version = 1
  *   enrolment = ID | -        the enrolment id `used` refers to
@@ -41,6 +43,7 @@
 #include "cidr.h"
 #include "config.h"
 #include "enrolment.h"
+#include "state_slots.h"
 #include "user.h"
 
 #define PT_STATE_VERSION 1
@@ -87,6 +90,12 @@ typedef struct {
 void pt_state_init(pt_state *st);
 int pt_state_parse(const char *data, size_t len, const char *path, pt_state *st);
 int pt_state_format(const pt_state *st, char **out, size_t *len);
+/* A record file's whole content in either form (state_slots.h): the two-slot form (the newest
+ * valid slot's text is parsed) or an earlier release's whole-file text. PT_OK, or
+ * PT_ERR_MALFORMED reported naming path (st then initial). *pick (may be NULL) tells which slot
+ * was read; its seq is 0 for the text form. */
+int pt_state_decode(const void *data, size_t len, const char *path, pt_state *st,
+                    pt_slot_pick *pick);
 
 /* Binds the state to an enrolment id: if st->enrolment differs, its used-code marks are kept
  * among the other sets (other_used), the marks of enrolment_id are taken from there (none for
@@ -157,6 +166,15 @@ typedef struct {
     uid_t uid;
     gid_t gid;                   /* the record's group */
     bool gid_known;              /* gid is the existing record's (checked), else looked up */
+    /* The record read (state_slots.h): a two-slot record is updated in place, in the slot that
+     * does not hold it; anything else (none yet, an earlier release's text, a record grown past
+     * its slots) is replaced atomically by a new two-slot file. */
+    bool slotted;
+    unsigned slot;               /* the slot read: 0 = A, 1 = B */
+    size_t slot_size;
+    uint64_t seq;                /* its sequence number; 0 for none or the text form */
+    dev_t dev;                   /* the record file read (slotted only) */
+    ino_t ino;
 } pt_state_handle;
 
 /* Opens state_dir (every directory from "/" down checked; created root:root 0711 when missing
@@ -166,8 +184,12 @@ typedef struct {
  * if any. Only root can take the lock (PT_ERR_PERM otherwise). Use pt_state_commit to write,
  * pt_state_close always. */
 int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle *h, pt_state *st);
-/* Writes st atomically and durably (fsync of file and directory) before returning PT_OK, then
- * removes the earlier release's record merged in at open (its content now lives in st). */
+/* Writes st durably before returning PT_OK: in place, into the slot of the two-slot record that
+ * does not hold the record read, then one fdatasync (a crash leaves the record read or st in
+ * force, state_slots.h); when there is no two-slot record to update (none yet, an earlier
+ * release's text, st outgrew the slots), a new two-slot file replaces it atomically (temp file,
+ * fsync, rename, fsync of the directory). Then removes the earlier release's record merged in
+ * at open (its content now lives in st). */
 int pt_state_commit(pt_state_handle *h, const pt_state *st);
 void pt_state_close(pt_state_handle *h);
 
@@ -177,21 +199,21 @@ int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st);
 /* A lock-free read kept for the locked update that may follow (the module reads the state to
  * decide, asks for the code, then updates it under the lock). It holds the record open, so the
  * record's inode cannot be freed and its number reused while it is kept: if state_dir/uid:<uid>
- * still names that inode once the lock is held, no update happened in between (every update
- * puts a new inode in place by rename) and what was read is what a locked read would read. */
+ * still names that inode once the lock is held, the record is read again through the open
+ * descriptor (updates write in place, so it may hold a newer record), without opening anything;
+ * otherwise (replaced, removed) it is read afresh by name. */
 typedef struct {
     bool valid;              /* a record was read and is held open; else nothing is kept */
     int recfd;               /* the record read (valid only) */
     pt_state_handle *h;      /* names, the open state_dir and the record's group (valid only) */
-    pt_state *copy;          /* what was read (valid only) */
 } pt_state_kept;
 
 /* pt_state_read, keeping the record for pt_state_open_locked_kept. k must be zeroed or closed
  * before; on success and on error alike, release it with pt_state_kept_close. */
 int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, pt_state *st);
-/* pt_state_open_locked, reusing what pt_state_read_kept read when the record was not replaced
- * since (no second read); otherwise (nothing kept, record replaced or removed) exactly
- * pt_state_open_locked. Always releases k. */
+/* pt_state_open_locked, reading the record kept by pt_state_read_kept again through its open
+ * descriptor when the name still names it (no second open); otherwise (nothing kept, record
+ * replaced or removed) exactly pt_state_open_locked. Always releases k. */
 int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_kept *k,
                               pt_state_handle *h, pt_state *st);
 /* Releases what k holds; safe on a zeroed or already released k. */

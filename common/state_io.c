@@ -1,7 +1,9 @@
 /* The runtime state on disk: read, locked update and removal (state.h).
  *
  * state_dir/               root:root 0711: users reach their own record, list nothing
- *   uid:<uid>              the record, root:<primary group> 0640, replaced atomically
+ *   uid:<uid>              the record, root:<primary group> 0640, two checksummed slots
+ *                          (state_slots.h): updated in place, one fdatasync; created, upgraded
+ *                          from an earlier release's text or grown by atomic replacement
  *   locks:/                root:root 0700
  *     <uid>                empty, root 0600: the lock updates of that uid serialise on
  *   <name>                 a record of an earlier release (keyed by name), merged and removed
@@ -26,6 +28,8 @@
 #include "log.h"
 #include "pt_error.h"
 #include "safefile.h"
+#include "state_slots.h"
+#include "totp.h"
 
 #define STATE_MODE 0640
 #define STATE_DIR_MODE 0711
@@ -78,21 +82,82 @@ static gid_t uid_group(uid_t uid, gid_t fallback)
     return fallback;
 }
 
-/* Reads and parses dirfd/name into st; a missing file is PT_ERR_NOENT (not reported). The
- * record's group must be the login name's primary group or the uid's (two names of one uid may
- * have different primary groups); h->gid becomes the group found. */
-static int read_record(pt_state_handle *h, pt_state *st, int *keep_fd)
+/* The whole record file behind fd, from offset 0 (pread: a kept descriptor is read again under
+ * the lock), into a NUL-terminated malloc'd buffer. The caller wipes and frees *out. */
+static int read_all(int fd, const char *path, size_t size, char **out, size_t *len)
+{
+    char *buf = malloc(size + 1);
+    if (!buf)
+        return PT_ERR_NOMEM;
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            pt_log(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
+            free(buf);
+            return PT_ERR_IO;
+        }
+        if (n == 0)
+            break; /* shorter than fstat said: a record of the text form just replaced */
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return PT_OK;
+}
+
+/* read_all, made consistent for a reader without the lock: updates write in place, and one
+ * pread may copy a slot before an update and the other during the next one, which could show
+ * an older record than one finished before the read began. Two reads that agree byte for byte
+ * are what the file held between them (sequence numbers only grow, so a slot never changes
+ * back), so two equal reads in a row are taken. A lock holder has no writer to race. */
+static int read_stable(int fd, const char *path, size_t size, bool locked, char **out,
+                       size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int rc = read_all(fd, path, size, out, len);
+    for (int tries = 0; rc == PT_OK && !locked; tries++) {
+        char *again = NULL;
+        size_t again_len = 0;
+        rc = read_all(fd, path, size, &again, &again_len);
+        if (rc != PT_OK)
+            break;
+        bool same = again_len == *len && memcmp(again, *out, *len) == 0;
+        pt_wipe(*out, *len);
+        free(*out);
+        *out = again;
+        *len = again_len;
+        if (same)
+            return PT_OK;
+        if (tries == 64) {
+            pt_log(LOG_ERR, "%s: kept changing while it was read; failing closed", path);
+            rc = PT_ERR_IO;
+        }
+    }
+    if (rc != PT_OK && *out) {
+        pt_wipe(*out, *len);
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Checks the open record fd (root's, 0640 at most, one link, the login name's or the uid's
+ * primary group: two names of one uid may have different ones), reads and decodes it into st,
+ * and notes in h what an update needs (its group, slot, sequence, inode). */
+static int read_fd(pt_state_handle *h, int fd, pt_state *st)
 {
     pt_file_rules r = { .uid = 0, .check_gid = false, .allowed = STATE_MODE,
-                        .max_size = PT_STATE_MAX_SIZE };
-    int fd;
-    int rc = pt_file_open_checked(h->dirfd, h->name, h->path, &r, &fd);
-    if (rc != PT_OK)
-        return rc;
+                        .max_size = PT_SLOT_FILE_MAX };
+    int rc = pt_file_check_fd(fd, h->path, &r);
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
+    if (rc == PT_OK && fstat(fd, &sb) != 0)
         rc = PT_ERR_IO;
-    } else if (sb.st_gid != h->gid && sb.st_gid != uid_group(h->uid, h->gid)) {
+    if (rc == PT_OK && sb.st_gid != h->gid && sb.st_gid != uid_group(h->uid, h->gid)) {
         pt_log(LOG_ERR, "%s: group is gid %lu, but must be the account's primary group, gid "
                         "%lu; run chgrp %lu %s", h->path, (unsigned long)sb.st_gid,
                (unsigned long)h->gid, (unsigned long)h->gid, h->path);
@@ -101,13 +166,35 @@ static int read_record(pt_state_handle *h, pt_state *st, int *keep_fd)
     char *data = NULL;
     size_t len = 0;
     if (rc == PT_OK)
-        rc = pt_file_read_fd(fd, h->path, PT_STATE_MAX_SIZE, &data, &len);
-    if (rc == PT_OK) {
-        h->gid = sb.st_gid;
-        h->gid_known = true;
-        rc = pt_state_parse(data, len, h->path, st);
-        free(data);
-    }
+        rc = read_stable(fd, h->path, (size_t)sb.st_size, h->lockfd >= 0, &data, &len);
+    if (rc != PT_OK)
+        return rc;
+    pt_slot_pick pick;
+    rc = pt_state_decode(data, len, h->path, st, &pick);
+    pt_wipe(data, len);
+    free(data);
+    if (rc != PT_OK)
+        return rc;
+    h->gid = sb.st_gid;
+    h->gid_known = true;
+    h->slotted = pick.seq > 0;
+    h->slot = pick.slot;
+    h->slot_size = pick.slot_size;
+    h->seq = pick.seq;
+    h->dev = sb.st_dev;
+    h->ino = sb.st_ino;
+    return PT_OK;
+}
+
+/* Reads and decodes dirfd/name into st; a missing file is PT_ERR_NOENT (not reported). With
+ * keep_fd, the open record is handed over instead of closed. */
+static int read_record(pt_state_handle *h, pt_state *st, int *keep_fd)
+{
+    int fd;
+    int rc = pt_file_open_raw(h->dirfd, h->name, h->path, &fd);
+    if (rc != PT_OK)
+        return rc;
+    rc = read_fd(h, fd, st);
     if (rc == PT_OK && keep_fd)
         *keep_fd = fd;
     else
@@ -348,6 +435,95 @@ int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle 
     return rc;
 }
 
+/* Writes the next record into the slot that does not hold the one read, then fdatasync: the
+ * one sync of a usual update. The file must still be the one read (only lock holders write it). */
+static int write_in_place(pt_state_handle *h, const char *text, size_t len)
+{
+    unsigned char *slot = malloc(h->slot_size);
+    if (!slot)
+        return PT_ERR_NOMEM;
+    unsigned other = h->slot ^ 1u;
+    int rc = pt_slots_encode(h->seq + 1, text, len, h->slot_size, slot);
+    int fd = -1;
+    if (rc == PT_OK) {
+        fd = openat(h->dirfd, h->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            pt_log(LOG_ERR, "%s: cannot open to update: %s", h->path, strerror(errno));
+            rc = PT_ERR_IO;
+        }
+    }
+    struct stat sb;
+    if (rc == PT_OK && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_dev != h->dev ||
+                        sb.st_ino != h->ino || sb.st_uid != 0 || sb.st_nlink != 1 ||
+                        (off_t)(2 * h->slot_size) != sb.st_size)) {
+        pt_log(LOG_ERR, "%s: replaced or changed by something other than pam_totp while its "
+                        "lock was held; not updated: look for what else writes to it", h->path);
+        rc = PT_ERR_UNSAFE;
+    }
+    if (rc == PT_OK) {
+        ssize_t n;
+        do
+            n = pwrite(fd, slot, h->slot_size, (off_t)(other * h->slot_size));
+        while (n < 0 && errno == EINTR);
+        int err = n < 0 ? errno : n != (ssize_t)h->slot_size ? EIO : 0;
+        if (err == 0 && fdatasync(fd) != 0)
+            err = errno;
+        if (err != 0) {
+            pt_log(LOG_ERR, "%s: cannot write: %s", h->path, strerror(err));
+            /* The slot may be in the page cache yet not on disk. Left valid, it would be read as
+             * the newest record, and the next update would write over the other slot, the last
+             * durable record, before this one is known durable: a crash then could bring back
+             * an older record. Cleared (best effort, page cache only), the other slot stays the
+             * newest and the next update writes here again. */
+            static const unsigned char none[PT_SLOT_HEADER];
+            if (n > 0)
+                (void)!pwrite(fd, none, sizeof none, (off_t)(other * h->slot_size));
+            rc = PT_ERR_IO;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    pt_wipe(slot, h->slot_size);
+    free(slot);
+    if (rc == PT_OK) {
+        h->slot = other;
+        h->seq++;
+    }
+    return rc;
+}
+
+/* A new two-slot file (the record in slot A, slot B empty) put in place atomically: the first
+ * record of a uid, the upgrade of an earlier release's text, or a record grown past its slots. */
+static int write_new(pt_state_handle *h, const char *text, size_t len)
+{
+    size_t size = pt_slots_size_for(len);
+    if (size == 0)
+        return PT_ERR_TOOBIG;
+    unsigned char *file = calloc(2, size);
+    if (!file)
+        return PT_ERR_NOMEM;
+    int rc = pt_slots_encode(h->seq + 1, text, len, size, file);
+    if (rc == PT_OK)
+        rc = pt_file_replace_at(h->dirfd, h->name, h->path, file, 2 * size, 0, h->gid,
+                                STATE_MODE);
+    pt_wipe(file, 2 * size);
+    free(file);
+    struct stat sb;
+    if (rc == PT_OK && fstatat(h->dirfd, h->name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        /* Under the lock nobody else renames it: a second commit updates this file in place. */
+        h->slotted = true;
+        h->slot = 0;
+        h->slot_size = size;
+        h->seq++;
+        h->dev = sb.st_dev;
+        h->ino = sb.st_ino;
+    } else if (rc == PT_OK) {
+        h->slotted = false; /* a second commit replaces it again */
+        h->seq++;
+    }
+    return rc;
+}
+
 int pt_state_commit(pt_state_handle *h, const pt_state *st)
 {
     if (h->lockfd < 0 || h->dirfd < 0)
@@ -362,7 +538,11 @@ int pt_state_commit(pt_state_handle *h, const pt_state *st)
         h->gid = uid_group(h->uid, h->gid);
         h->gid_known = true;
     }
-    rc = pt_file_replace_at(h->dirfd, h->name, h->path, data, len, 0, h->gid, STATE_MODE);
+    if (h->slotted && len <= h->slot_size - PT_SLOT_HEADER)
+        rc = write_in_place(h, data, len);
+    else
+        rc = write_new(h, data, len);
+    pt_wipe(data, len);
     free(data);
     /* The earlier release's record goes only once its content is durably in the new one; a
      * crash in between merges it again next time, which adds nothing (pt_state_merge). */
@@ -413,12 +593,8 @@ int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, 
     memset(k, 0, sizeof *k);
     pt_state_init(st);
     pt_state_handle *h = malloc(sizeof *h); /* paths: off a PAM host's thread stack */
-    pt_state *copy = malloc(sizeof *copy);
-    if (!h || !copy) {
-        free(h);
-        free(copy);
+    if (!h)
         return PT_ERR_NOMEM;
-    }
     int rc = state_names(o, u, h);
     if (rc == PT_OK)
         rc = open_dir(o, false, &h->dirfd);
@@ -430,15 +606,13 @@ int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, 
         rc = load(h, u->gid, st, &legacy, &fd);
     /* Kept only in the usual case: a record of this release and none of an earlier one. */
     if (rc == PT_OK && fd >= 0 && !legacy) {
-        *copy = *st;
-        *k = (pt_state_kept){ .valid = true, .recfd = fd, .h = h, .copy = copy };
+        *k = (pt_state_kept){ .valid = true, .recfd = fd, .h = h };
         return PT_OK;
     }
     if (fd >= 0)
         close(fd);
     pt_state_close(h);
     free(h);
-    free(copy);
     if (rc != PT_OK)
         pt_state_init(st);
     return rc;
@@ -466,11 +640,15 @@ int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_ke
     h->lockfd = -1;
     bool legacy = false;
     int rc = take_lock(o, h);
+    /* Updates write the record in place, so the held inode may hold a newer record than the
+     * one read before the lock: it is read again, through the descriptor already open. */
     if (rc == PT_OK && kept_current(k, h)) {
-        *st = *k->copy; /* the read found no earlier release's record */
+        rc = read_fd(h, k->recfd, st); /* the read found no earlier release's record */
     } else if (rc == PT_OK) {
         h->gid = u->gid; /* as a fresh read: the record found decides */
         h->gid_known = false;
+        h->slotted = false;
+        h->seq = 0;
         rc = load(h, u->gid, st, &legacy, NULL);
     }
     if (!legacy)
@@ -493,7 +671,6 @@ void pt_state_kept_close(pt_state_kept *k)
     close(k->recfd);
     pt_state_close(k->h);
     free(k->h);
-    free(k->copy);
     memset(k, 0, sizeof *k);
 }
 

@@ -5,7 +5,7 @@ PT_TEST_DEPS="libcmocka-dev oathtool faketime openssh-server openssh-client zbar
   xvfb xterm imagemagick xdotool x11-utils fonts-dejavu-core keepassxc
   libpam-wrapper pamtester mandoc clang libclang-rt-14-dev valgrind netpbm passwd procps util-linux
   jq iproute2 coreutils python3 sudo python3-pyotp nodejs git dpkg-dev debhelper lintian fakeroot
-  libpam-google-authenticator fail2ban slapd ldap-utils openssl"
+  libpam-google-authenticator fail2ban slapd ldap-utils openssl strace"
 # npm's otpauth reads the URIs back (installed with npm at test time). Debian's npm package; a
 # Node.js from elsewhere that ships its own npm conflicts with it, so only when none is there.
 command -v npm >/dev/null 2>&1 || PT_TEST_DEPS="$PT_TEST_DEPS npm"

@@ -1,4 +1,5 @@
-/* Fuzzes the runtime-state parser (pt_state_parse), then the bookkeeping on what parsed.
+/* Fuzzes the runtime-state reader (pt_state_decode: the two-slot form or text), then the
+ * bookkeeping on what parsed.
  * Properties: a state that parses formats back to one that parses to the same values; the
  * bookkeeping keeps its bounds (at most PT_FAILURES_MAX failures, codes left <= count). */
 #include "fuzz_util.h"
@@ -43,13 +44,13 @@ static void same_state(const pt_state *a, const pt_state *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > 2 * PT_STATE_MAX_SIZE)
+    if (size > PT_SLOT_FILE_MAX)
         return 0;
     char *in = fuzz_copy_exact(data, size);
     if (in == NULL)
         return 0;
     static pt_state st, again;
-    int rc = pt_state_parse(in, size, "fuzz", &st);
+    int rc = pt_state_decode(in, size, "fuzz", &st, NULL); /* either form (state_slots.h) */
     FUZZ_ASSERT(rc == PT_OK || rc < 0);
     if (rc == PT_OK) {
         char *out = NULL;

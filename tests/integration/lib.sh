@@ -137,3 +137,7 @@ syslog_sync() {
 syslog_lines() { syslog_sync >&2 && wc -l <"$T_SYSLOG"; }
 # syslog_clear: empties the capture once everything logged so far has arrived.
 syslog_clear() { syslog_sync && : >"$T_SYSLOG"; }
+
+# record_text FILE: the text of a runtime-state record (the newest whole slot of the two-slot
+# form, state_slots.h); empty when the file is missing or damaged.
+record_text() { "$PT_TOOLS/pt-parse_check" state-text "$1" 2>/dev/null; }

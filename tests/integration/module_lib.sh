@@ -104,6 +104,8 @@ run_tok() {
 }
 
 state_of() { printf '%s/uid:%s' "$STATE_DIR" "$(id -u "$1")"; }
+# state_text USER: the text of USER's runtime-state record.
+state_text() { record_text "$(state_of "$1")"; }
 
 # PAM return codes (security/_pam_types.h)
 PAM_SERVICE_ERR=3 PAM_AUTH_ERR=7 PAM_AUTHINFO_UNAVAIL=9 PAM_USER_UNKNOWN=10 PAM_CONV_ERR=19

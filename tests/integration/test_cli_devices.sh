@@ -86,7 +86,7 @@ lu_phone=$(jq '.[0].last_used' <"$OUT")
 lu_laptop=$(jq '.[1].last_used' <"$OUT")
 check "phone last used at its login ($lu_phone)" test "$lu_phone" -ge $((T + 120)) -a "$lu_phone" -le $((T + 121))
 check "laptop last used at its login ($lu_laptop)" test "$lu_laptop" -ge $((T + 150)) -a "$lu_laptop" -le $((T + 151))
-check "last_used lives in the root-owned state, not the user's file" grep -q '^last_used = ' "$STATE/uid:$(id -u "$U")"
+expect_match "last_used lives in the root-owned state, not the user's file" "$(record_text "$STATE/uid:$(id -u "$U")")" '^last_used = '
 check_not "the user's file holds no last use" grep -q 'last_used' "$FU"
 COMP="$PT_SOURCE_DIR/cli/pam-totp.bash-completion"
 expect_eq "bash completion offers the device names to remove-device" "$(bash -c '

@@ -139,9 +139,9 @@ for i in 1 2 3; do run_at $early "$V" "AAAA-BBBB-CCC$i"; done
 run_at $early "$V" "${BACKUP[1]}"
 expect_eq "clock in 1969: three wrong codes still lock" "$RES" $PAM_AUTH_ERR
 expect_match "clock in 1969: the lock is reported" "$OUT" "locked"
-fails=$(sed -n 's/^failures = //p' "$(state_of "$V")" | tr ',' '\n')
+fails=$(state_text "$V" | sed -n 's/^failures = //p' | tr ',' '\n')
 expect_eq "clock in 1969: three failures recorded" "$(printf '%s\n' "$fails" | grep -c .)" 3
 expect_eq "clock in 1969: no failure time of 0 or below (0 and -1 mean none)" \
     "$(printf '%s\n' "$fails" | awk '$1 <= 0' | wc -l)" 0
-expect_match "clock in 1969: the lock has a time" "$(cat "$(state_of "$V")")" "lock_until = [1-9]"
+expect_match "clock in 1969: the lock has a time" "$(state_text "$V")" "lock_until = [1-9]"
 finish

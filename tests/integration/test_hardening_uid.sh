@@ -65,7 +65,7 @@ run_at $((t + 3)) "$U2" "${B2[0]}"
 expect_eq "system mode: $U2's used code stays used after $U1's login" "$RES" $PAM_AUTH_ERR
 run_at $((t + 4)) "$U1" "${B1[1]}"
 expect_eq "system mode: $U1's other codes still work" "$RES" success
-expect_match "the record keeps the other name's used codes" "$(cat "$(state_of "$U1")")" "^other_used = [0-9a-f]{32}:0"
+expect_match "the record keeps the other name's used codes" "$(state_text "$U1")" "^other_used = [0-9a-f]{32}:0"
 
 # --- An upgrade: records the previous release kept by name.
 U3=ptuid-three
@@ -93,7 +93,7 @@ expect_eq "upgrade: the step the old record used is refused" "$RES" $PAM_AUTH_ER
 run_at $((t + 1)) "$U3" "${B3[0]}"
 expect_eq "upgrade: the backup code the old record used is refused" "$RES" $PAM_AUTH_ERR
 check_not "upgrade: the old record is gone once merged" test -e "$STATE_DIR/$U3"
-rec=$(cat "$(state_of "$U3")")
+rec=$(state_text "$U3")
 expect_match "upgrade: the uid's record holds the old step" "$rec" "last_step = $((t / 30))"
 expect_match "upgrade: the uid's record holds the old used code" "$rec" "used = 0"
 check "upgrade: the merge is logged" syslog_wait "$STATE_DIR/$U3: merged into $STATE_DIR/uid:$(id -u "$U3") and removed"

@@ -112,7 +112,7 @@ t=$((T0 + 3000))
 asked "first login from $R asks" $t --rhost $R "$U2"
 run_at $t --rhost $R "$U2" "$(code $t)"
 expect_eq "code login from $R" "$RES" success
-expect_match "the state remembers the address" "$(cat "$(state_of "$U2")")" "^hosts = $R@$t$"
+expect_match "the state remembers the address" "$(state_text "$U2")" "^hosts = $R@$t$"
 skipped "same host 10 s later: not asked" $((t + 10)) --rhost $R "$U2"
 check "the skip is audited" wait_log "event=remembered_host user=$U2 service=pt-test rhost=$R remember_host=3600"
 skipped "the same address as IPv4-mapped IPv6" $((t + 20)) --rhost ::ffff:$R "$U2"
@@ -155,7 +155,7 @@ for i in 1 2 3; do run_at $((t5 + 5)) --rhost 198.51.100.99 "$U2" "$(code $((t5 
 run_at $((t5 + 10)) --rhost $R "$U2"
 expect_eq "locked: refused from the remembered host" "$RES" $PAM_AUTH_ERR
 expect_match "told it is locked" "$OUT" 'locked'
-expect_nomatch "no hosts line left in the state" "$(cat "$(state_of "$U2")")" '^hosts'
+expect_nomatch "no hosts line left in the state" "$(state_text "$U2")" '^hosts'
 asked "after the lock ran out the host is asked again" $((t5 + 700)) --rhost $R "$U2"
 
 log "reset forgets the hosts"

@@ -129,7 +129,7 @@ expect_eq "three wrong codes: refused" "$RC" $PAM_AUTH_ERR
 expect_eq "three code prompts" "$(printf '%s\n' "$OUT" | grep -c '^PROMPT_ECHO_OFF: Verification code: $')" 3
 expect_match "retry explained" "$OUT" 'That code is not right'
 check "wrong codes: no enrolment file" test ! -e "$EF"
-nf=$(sed -n 's/^failures = //p' "$(state_of "$U")" | tr ',' '\n' | grep -c . || true)
+nf=$(state_text "$U" | sed -n 's/^failures = //p' | tr ',' '\n' | grep -c . || true)
 expect_eq "three failures recorded" "$nf" 3
 
 # --- 3. Abandoned at the backup codes (after a right code): still no active enrolment.

@@ -105,8 +105,13 @@ mv "$ST" "$T_DIR/elsewhere"; ln -s "$T_DIR/elsewhere" "$ST"
 case_state "state symlink" "symbolic link"
 head -c 2097152 /dev/zero | tr '\0' '1' >"$ST"
 case_state "state 2 MB" "bytes"
-sed -i 's/^last_step = .*/last_step = 12x/' "$ST"
+# A record of the earlier whole-file text form with a bad number: refused, naming the key.
+record_text "$T_DIR/goodstate" | sed 's/^last_step = .*/last_step = 12x/' >"$ST"
 case_state "state bad number" "last_step"
+# Both slots of the two-slot record damaged (a byte of each header): refused, not read as fresh.
+printf 'X' | dd of="$ST" bs=1 seek=9 conv=notrunc status=none
+printf 'X' | dd of="$ST" bs=1 seek=$(($(stat -c %s "$ST") / 2 + 9)) conv=notrunc status=none
+case_state "state with both slots damaged" "neither slot"
 t=$((t + 60))
 run_at $t "$U" "$(code $t)"
 expect_eq "restored state: accepted again" "$RES" success

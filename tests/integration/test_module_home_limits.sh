@@ -30,7 +30,7 @@ expect_eq "home mode: a used TOTP step stays refused across ids" "$RC" $PAM_AUTH
 # (a replay is refused without counting: a wrong code adds the second failure)
 run_at $((t + 1)) "$U" "000000"
 expect_eq "home mode: the failure count is kept across ids (root's state)" \
-    "$(sed -n 's/^failures = //p' "$(state_of "$U")" | tr ',' '\n' | grep -c .)" 2
+    "$(state_text "$U" | sed -n 's/^failures = //p' | tr ',' '\n' | grep -c .)" 2
 run_at $t "$U" "${BACKUP[0]}"
 expect_eq "home mode: a new id makes a used backup code usable again (not protected)" "$RES" success
 finish

@@ -1,6 +1,6 @@
-# The module reads the runtime state once per login: the read made for the decision, before the
-# prompt, is kept (the record held open) and reused under the lock when the record was not
-# replaced meanwhile. Proves both halves through real libpam: a login paused at its prompt with
+# The module opens the runtime state once per login: the record opened for the decision, before
+# the prompt, is kept open and read again through it under the lock (updates write in place, so
+# it may hold a newer record by then). Proves both halves through real libpam: a login paused at its prompt with
 # nothing in between is accepted on what it read; a login paused at its prompt while another
 # login uses a code must see that login's update and refuse the same code (no replay through a
 # stale read). pamtester on a pseudo-terminal (libpam through pam_wrapper) holds the login at its
@@ -32,12 +32,15 @@ RC=0
 expect_eq "a wrong answer is refused" "$RC" "$PAM_AUTH_ERR"
 check "the wrong answer wrote the record" test -f "$(state_of "$U")"
 ino_before=$(stat -c %i "$(state_of "$U")")
+seq_before=$("$PT_TOOLS/pt-parse_check" state "$(state_of "$U")" | sed 's/.* seq=//')
 
 # Nothing in between: the kept read is used, the code accepted.
 printf 'oathtool --totp -b %s\n' "$SECRET" >"$T_DIR/between.sh"
 paused quiet
 expect_eq "a paused login with nothing in between is accepted" "$PRC" 0
-check "its acceptance replaced the record" test "$(stat -c %i "$(state_of "$U")")" != "$ino_before"
+check "its acceptance updated the record in place (same file, the other slot)" \
+    test "$(stat -c %i "$(state_of "$U")")" = "$ino_before" -a \
+    "$("$PT_TOOLS/pt-parse_check" state "$(state_of "$U")" | sed 's/.* seq=//')" != "$seq_before"
 
 # Another login in between uses the next step's code (window 1 accepts it) and records it; the
 # paused login, which read the state before that, answers the same code and must be refused.

@@ -91,13 +91,13 @@ run_at $t "$N"
 expect_eq "grace: let in (ignored)" "$RES" ignore
 expect_match "grace message with time left and how to enrol" "$OUT" \
     '^INFO: MFA will be required in 3 days\. Run `pam-totp enrol` now\.$'
-expect_match "first_required recorded in the state" "$(cat "$(state_of "$N")")" "first_required = $T0"
+expect_match "first_required recorded in the state" "$(state_text "$N")" "first_required = $T0"
 run_at $((t + 86400 + 7200)) "$N"
 expect_match "countdown: 1 day 22 hours" "$OUT" 'MFA will be required in 1 day 22 hours\.'
 expect_eq "still let in" "$RES" ignore
 run_at $((t + 3 * 86400 - 600)) "$N"
 expect_match "countdown: minutes at the end" "$OUT" 'MFA will be required in 10 minutes\.'
-expect_match "first_required not moved by later logins" "$(cat "$(state_of "$N")")" "first_required = $T0"
+expect_match "first_required not moved by later logins" "$(state_text "$N")" "first_required = $T0"
 run_at $((t + 3 * 86400 + 1)) "$N"
 expect_eq "grace over: denied" "$RES" $PAM_AUTH_ERR
 expect_match "grace over: told MFA is required" "$OUT" 'required for this account'

@@ -35,7 +35,7 @@ new_id=$(sed -n 's/^id = //p' "$(getent passwd "$U" | cut -d: -f6)/.pam_totp")
 check "regeneration made a new enrolment id" test -n "$K" -a "$new_id" != "$old_id"
 expect_eq "the second login used a code of the new set" "$(cat "$T_DIR/second.rc" 2>/dev/null)" 0
 expect_eq "the paused login succeeded with a TOTP code" "$PRC" 0
-expect_eq "the state still refers to the new set" "$(sed -n 's/^enrolment = //p' "$(state_of "$U")")" "$new_id"
+expect_eq "the state still refers to the new set" "$(state_text "$U" | sed -n 's/^enrolment = //p')" "$new_id"
 RC=0
 "$H" --confdir "$T_DIR/svc" "$U" "$K" >"$T_DIR/third.out" 2>&1 || RC=$?
 expect_eq "the used code of the new set stays used" "$RC" 7

@@ -38,7 +38,7 @@ expect_eq "the same code again refused (replay)" "$RES" $PAM_AUTH_ERR
 expect_match "replay explained" "$OUT" 'already used'
 run_at $t "$U" "$(code $t)"
 expect_eq "an older code within the window refused" "$RES" $PAM_AUTH_ERR
-expect_match "state records the newest step" "$(cat "$(state_of "$U")")" "last_step = $(((t + 30) / 30))"
+expect_match "state records the newest step" "$(state_text "$U")" "last_step = $(((t + 30) / 30))"
 run_at $((t + 60)) "$U" "$(code $((t + 60)))"
 expect_eq "a newer code accepted after the refusals" "$RES" success
 
@@ -81,7 +81,7 @@ expect_eq "a made-up backup code refused" "$RES" $PAM_AUTH_ERR
 
 # A success clears the failures recorded so far.
 run_at $((T0 + 2400)) "$U" "$(code $((T0 + 2400)))"
-expect_match "success clears failures" "$(cat "$(state_of "$U")")" '^failures = ?$'
+expect_match "success clears failures" "$(state_text "$U")" '^failures = ?$'
 
 # --- Concurrent logins with the same code: they serialise on the state lock and re-read the
 # state after taking it, so exactly one gets in.

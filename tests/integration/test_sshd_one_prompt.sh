@@ -44,7 +44,7 @@ for i in 1 2 3 4 5; do
 done
 expect_eq "the account is not locked" "$(cli status --json --user "$U" | jq -r .locked)" false
 if [ -f "$PT_STATE/uid:$(id -u "$U")" ]; then
-    expect_eq "no failure was recorded" "$(sed -n 's/^failures = //p' "$PT_STATE/uid:$(id -u "$U")")" ""
+    expect_eq "no failure was recorded" "$(record_text "$PT_STATE/uid:$(id -u "$U")" | sed -n 's/^failures = //p')" ""
 else
     ok "no failure was recorded (no state written)"
 fi
@@ -64,7 +64,7 @@ expect_eq "unknown sees what enrolled sees" "$(strip "$unknown" "nosuch$$")" "$(
 log "after the right password, the code counts and the lock is told"
 ask_set "$PW$(totp_code "$SECRET" $((B + 3000)))"
 expect_refused "right password, wrong code" "$U"
-expect_eq "that failure counted" "$(sed -n 's/^failures = //p' "$PT_STATE/uid:$(id -u "$U")" | tr ',' '\n' | grep -c .)" 1
+expect_eq "that failure counted" "$(record_text "$PT_STATE/uid:$(id -u "$U")" | sed -n 's/^failures = //p' | tr ',' '\n' | grep -c .)" 1
 ask_set "$PW"
 expect_refused "unenrolled user with the right password: denied (mfa = required)" "$N"
 expect_match "and told, after the password, how to get MFA" "$(cat "$ASK_LOG" "$SSH_ERR")" 'pam-totp enrol'

@@ -110,8 +110,11 @@ h_login_bg() {
 # h_state_file USER: the runtime state's path (records are kept by uid).
 h_state_file() { printf '%s/uid:%s' "$H_STATE_DIR" "$(id -u "$1")"; }
 
-# h_state_get USER KEY: a value from the state file ("" when absent).
-h_state_get() { sed -n "s/^$2 = //p" "$(h_state_file "$1")" 2>/dev/null; }
+# h_state_text USER: the text of the state record (the newest whole slot).
+h_state_text() { "$PT_TOOLS/pt-parse_check" state-text "$(h_state_file "$1")" 2>/dev/null; }
+
+# h_state_get USER KEY: a value from the state record ("" when absent).
+h_state_get() { h_state_text "$1" | sed -n "s/^$2 = //p"; }
 
 # h_count_list "a,b,c": how many items a comma list holds.
 h_count_list() { if [ -z "$1" ]; then echo 0; else printf '%s' "$1" | tr ',' '\n' | grep -c .; fi; }
