@@ -50,8 +50,8 @@ static int files_state_read(pt_store *s, const pt_user *u, pt_state *st)
     return pt_state_read_kept(s->opt, u, &p->kept, st);
 }
 
-/* Under the state file's lock: read (or take the kept read when the record was not replaced
- * since), change, commit when asked, unlock. */
+/* Under the state file's lock: read (through the kept read's open record when it is still the
+ * one named, else afresh), change, commit when asked, unlock. */
 static int files_state_update(pt_store *s, const pt_user *u, pt_state_fn fn, void *ctx,
                               pt_state *st)
 {
