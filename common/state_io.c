@@ -5,7 +5,8 @@
  *                          (state_slots.h): updated in place, one fdatasync; created, upgraded
  *                          from an earlier release's text or grown by atomic replacement
  *   locks:/                root:root 0700
- *     <uid>                empty, root 0600: the lock updates of that uid serialise on
+ *     <uid>                root 0600: the lock updates of that uid serialise on; it also
+ *                          holds the durable mark (below), never synced
  *   <name>                 a record of an earlier release (keyed by name), merged and removed
  *
  * The lock is a file of its own that only root can open: the record must stay readable by its
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,10 +302,14 @@ static int open_lock(const pt_options *o, pt_state_handle *h, int *fd)
         return PT_ERR_PERM;
     }
     int rc = PT_OK;
-    const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    const int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     /* Usually there: one openat. Creating is the exception (the uid's first update), so a file
      * system that refuses new files still lets the usual login find out what it can. */
     *fd = openat(h->dirfd, rel, flags);
+    /* Read-write for the durable mark; on a read-only file system the lock still works and the
+     * update then fails at the record, which is the file to name. */
+    if (*fd < 0 && errno == EROFS)
+        *fd = openat(h->dirfd, rel, (flags & ~O_RDWR) | O_RDONLY);
     if (*fd < 0 && errno == ENOENT)
         *fd = openat(h->dirfd, rel, flags | O_CREAT, LOCK_MODE);
     if (*fd < 0 && errno == ENOENT) {
@@ -435,6 +441,51 @@ int pt_state_open_locked(const pt_options *o, const pt_user *u, pt_state_handle 
     return rc;
 }
 
+/* ---- the durable mark ----
+ * An update writes over the slot that does not hold the record read, so that record must be
+ * durable before: else a crash during this write (the slot torn) could leave only an older
+ * record on disk. It is not always durable: an update killed between its write and its
+ * fdatasync leaves a valid slot in the page cache only, and a record renamed into place by a
+ * process killed before the directory fsync may lose its name at a power cut. So the lock file
+ * holds the mark of the last record an update made durable (device, inode, sequence number),
+ * written after its sync and never synced itself; an update whose record read does not match it
+ * syncs that record and its directory first. The usual login matches and pays nothing; after a
+ * killed update or a reboot (a lost or stale mark), one login pays one more sync. */
+typedef struct {
+    unsigned char magic[8];
+    uint64_t dev, ino, seq;
+} durable_mark;
+static const unsigned char mark_magic[8] = { 'P', 'T', 'S', 'Y', 'N', 'C', '1', '\n' };
+
+static bool mark_matches(const pt_state_handle *h)
+{
+    durable_mark m;
+    return pread(h->lockfd, &m, sizeof m, 0) == (ssize_t)sizeof m &&
+           memcmp(m.magic, mark_magic, sizeof m.magic) == 0 && m.dev == (uint64_t)h->dev &&
+           m.ino == (uint64_t)h->ino && m.seq == h->seq;
+}
+
+/* Best effort: a mark not written only costs the next update a sync. */
+static void mark_durable(const pt_state_handle *h)
+{
+    durable_mark m = { .dev = (uint64_t)h->dev, .ino = (uint64_t)h->ino, .seq = h->seq };
+    memcpy(m.magic, mark_magic, sizeof m.magic);
+    (void)!pwrite(h->lockfd, &m, sizeof m, 0);
+}
+
+/* Makes the record read (fd) and its name durable, when the mark does not show it is. */
+static int make_base_durable(const pt_state_handle *h, int fd)
+{
+    if (mark_matches(h))
+        return PT_OK;
+    if (fdatasync(fd) != 0 || fsync(h->dirfd) != 0) {
+        pt_log(LOG_ERR, "%s: cannot make the record read durable before updating it: %s",
+               h->path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    return PT_OK;
+}
+
 /* Writes the next record into the slot that does not hold the one read, then fdatasync: the
  * one sync of a usual update. The file must still be the one read (only lock holders write it). */
 static int write_in_place(pt_state_handle *h, const char *text, size_t len)
@@ -460,6 +511,8 @@ static int write_in_place(pt_state_handle *h, const char *text, size_t len)
                         "lock was held; not updated: look for what else writes to it", h->path);
         rc = PT_ERR_UNSAFE;
     }
+    if (rc == PT_OK)
+        rc = make_base_durable(h, fd);
     if (rc == PT_OK) {
         ssize_t n;
         do
@@ -488,17 +541,34 @@ static int write_in_place(pt_state_handle *h, const char *text, size_t len)
     if (rc == PT_OK) {
         h->slot = other;
         h->seq++;
+        mark_durable(h);
     }
     return rc;
 }
 
 /* A new two-slot file (the record in slot A, slot B empty) put in place atomically: the first
  * record of a uid, the upgrade of an earlier release's text, or a record grown past its slots. */
+/* The smallest slot size for state_dir's file system: a write to one slot must not rewrite the
+ * other's blocks (st_blksize) or page, so that a torn write can only damage the slot written. */
+static size_t slot_granule(int dirfd)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t want = page > 0 ? (size_t)page : 0, g = PT_SLOT_MIN;
+    struct stat sb;
+    if (fstat(dirfd, &sb) == 0 && sb.st_blksize > 0 && (size_t)sb.st_blksize > want)
+        want = (size_t)sb.st_blksize;
+    while (g < want && g < PT_SLOT_MAX)
+        g *= 2;
+    return g;
+}
+
 static int write_new(pt_state_handle *h, const char *text, size_t len)
 {
-    size_t size = pt_slots_size_for(len);
+    size_t size = pt_slots_size_for(len), granule = slot_granule(h->dirfd);
     if (size == 0)
         return PT_ERR_TOOBIG;
+    if (size < granule)
+        size = granule;
     unsigned char *file = calloc(2, size);
     if (!file)
         return PT_ERR_NOMEM;
@@ -517,6 +587,7 @@ static int write_new(pt_state_handle *h, const char *text, size_t len)
         h->seq++;
         h->dev = sb.st_dev;
         h->ino = sb.st_ino;
+        mark_durable(h); /* pt_file_replace_at synced the file and the directory */
     } else if (rc == PT_OK) {
         h->slotted = false; /* a second commit replaces it again */
         h->seq++;

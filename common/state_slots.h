@@ -2,8 +2,9 @@
  * is one write in place and one fdatasync (issue 15), and a crash at any moment leaves either
  * the previous record or the new one in force, never a mix.
  *
- * A record file is 2 * S bytes, S a power of two from PT_SLOT_MIN to PT_SLOT_MAX; slot A is at
- * offset 0, slot B at offset S. Each slot:
+ * A record file is 2 * S bytes, S a power of two from PT_SLOT_MIN to PT_SLOT_MAX (at least the
+ * file system's block and the page size, so that writing one slot never rewrites the other's
+ * blocks); slot A is at offset 0, slot B at offset S. Each slot:
  *
  *   offset  size  field
  *   0       8     magic "PTSLOT1\n"

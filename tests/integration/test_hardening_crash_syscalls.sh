@@ -110,6 +110,49 @@ sweep in-place 0
 # place) and leaves the atomic replacement, unchanged by it, to the normal build's sweep, which
 # keeps the suite within its time budget.
 [ "$PT_SANITIZE" = 1 ] || sweep new-record 1
+# The durable mark (state_io.c): an update writes over the slot that does not hold the record
+# it read, so that record must be durable first. After a login killed between its slot write and
+# its fdatasync (the slot in the page cache only), and after one killed between the rename of a
+# new record and the directory fsync (the name not durable), the next update must sync the record
+# and the directory before it writes; the update after that needs no extra sync.
+# write_calls TRACE: the write-path calls of a login, each with what it acts on.
+write_calls() {
+    sed -nE 's/^[0-9]+ +(pwrite64|fdatasync|fsync)\(([0-9]+<[^>]*>).*/\1 \2/p' "$1" |
+        awk '{ what = index($2, "/uid:") ? "record" : index($2, "/locks:/") ? "lock" : "dir"
+               printf "%s%s:%s", sep, $1, what; sep = " " }'
+}
+traced_writes() { # EPOCH: one login, traced; prints its write calls
+    local rc
+    rc=$(sc_login "$1" "$(totp_code "$H_SECRET" "$1")" "$T_DIR/mark.out" -y -o "$T_DIR/mark.trace" \
+        -e trace=pwrite64,fdatasync,fsync)
+    [ "$rc" = 0 ] || fail "the traced login at $1 failed ($rc): $(cat "$T_DIR/mark.out")"
+    write_calls "$T_DIR/mark.trace"
+}
+kill_at() { # EPOCH CALL N: a login killed on entry to the Nth CALL
+    local rc
+    rc=$(sc_login "$1" "$(totp_code "$H_SECRET" "$1")" "$T_DIR/mark.out" -o "$T_DIR/mark.kill" \
+        -e "trace=$2" -e "inject=$2:signal=KILL:when=$3")
+    expect_eq "killed at $2 #$3" "$rc" 137
+    pid=$(sed -n 's/^\([0-9]*\) +++ killed by SIGKILL.*/\1/p' "$T_DIR/mark.kill")
+    [ -n "$pid" ] && rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
+}
+steady="pwrite64:record fdatasync:record pwrite64:lock"
+catch_up="fdatasync:record fsync:dir $steady"
+T=$((T + 30))
+expect_eq "a usual update: one write, one sync, the mark" "$(traced_writes "$T")" "$steady"
+T=$((T + 30)); kill_at "$T" fdatasync 1
+T=$((T + 30))
+expect_eq "after a login killed before its fdatasync, the next syncs what it read first" \
+    "$(traced_writes "$T")" "$catch_up"
+T=$((T + 30))
+expect_eq "... and the one after that is a usual update" "$(traced_writes "$T")" "$steady"
+rm -f "$state"
+T=$((T + 30)); kill_at "$T" fsync 2
+check "the killed login renamed its new record into place" test -e "$state"
+T=$((T + 30))
+expect_eq "after a login killed before the directory fsync of a new record, the next syncs it first" \
+    "$(traced_writes "$T")" "$catch_up"
+
 T=$((T + 30))
 check "the account still works after $killed_total kills" login_ok "$T" "$(totp_code "$H_SECRET" "$T")"
 finish

@@ -1033,6 +1033,7 @@ static void test_read_while_writing(void **state)
             }
             _exit(0);
         }
+        alarm(120); /* a writer that failed early must not leave the readers waiting forever */
         int64_t seen = -1;
         while (seen < WRITERS * EACH) {
             if (pt_state_read(&fopts, &user, &cs) != PT_OK)
