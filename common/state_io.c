@@ -473,6 +473,14 @@ static void mark_durable(const pt_state_handle *h)
     (void)!pwrite(h->lockfd, &m, sizeof m, 0);
 }
 
+/* Before a record is made new or removed: a new file may get the old one's inode number and
+ * sequence number, and must not match a mark it did not earn. */
+static void mark_clear(int lockfd)
+{
+    static const durable_mark none;
+    (void)!pwrite(lockfd, &none, sizeof none, 0);
+}
+
 /* Makes the record read (fd) and its name durable, when the mark does not show it is. */
 static int make_base_durable(const pt_state_handle *h, int fd)
 {
@@ -573,6 +581,8 @@ static int write_new(pt_state_handle *h, const char *text, size_t len)
     if (!file)
         return PT_ERR_NOMEM;
     int rc = pt_slots_encode(h->seq + 1, text, len, size, file);
+    if (rc == PT_OK)
+        mark_clear(h->lockfd);
     if (rc == PT_OK)
         rc = pt_file_replace_at(h->dirfd, h->name, h->path, file, 2 * size, 0, h->gid,
                                 STATE_MODE);
@@ -765,8 +775,10 @@ int pt_state_remove(const pt_options *o, const pt_user *u)
     }
     if (rc == PT_OK)
         rc = take_lock(o, h);
-    if (rc == PT_OK)
+    if (rc == PT_OK) {
+        mark_clear(h->lockfd);
         rc = remove_if_there(h->dirfd, h->name, h->path);
+    }
     if (rc == PT_OK && h->legacy[0] != '\0')
         rc = remove_if_there(h->dirfd, h->legacy, h->legacy_path);
     pt_state_close(h);

@@ -71,7 +71,7 @@ sweep() { # WHAT FRESH(1: remove the record before each login)
             killed=$((killed + 1))
             # libfaketime's shared clock of the killed process is never removed by it.
             pid=$(sed -n 's/^\([0-9]*\) +++ killed by SIGKILL.*/\1/p' "$T_DIR/kill.trace")
-            [ -n "$pid" ] && rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
+            if [ -n "$pid" ]; then rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"; fi
         fi
         last=-1
         if [ -e "$state" ] || [ "$fresh" = 0 ]; then
@@ -134,7 +134,7 @@ kill_at() { # EPOCH CALL N: a login killed on entry to the Nth CALL
         -e "trace=$2" -e "inject=$2:signal=KILL:when=$3")
     expect_eq "killed at $2 #$3" "$rc" 137
     pid=$(sed -n 's/^\([0-9]*\) +++ killed by SIGKILL.*/\1/p' "$T_DIR/mark.kill")
-    [ -n "$pid" ] && rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
+    if [ -n "$pid" ]; then rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"; fi
 }
 steady="pwrite64:record fdatasync:record pwrite64:lock"
 catch_up="fdatasync:record fsync:dir $steady"
