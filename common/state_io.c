@@ -474,24 +474,44 @@ static void mark_durable(const pt_state_handle *h)
 }
 
 /* Before a record is made new or removed: a new file may get the old one's inode number and
- * sequence number, and must not match a mark it did not earn. */
-static void mark_clear(int lockfd)
+ * sequence number, and must not match a mark it did not earn, not even one an earlier boot's
+ * writeback left on disk, so the cleared mark is synced (these are the rare updates). */
+static int mark_clear(const pt_state_handle *h)
 {
     static const durable_mark none;
-    (void)!pwrite(lockfd, &none, sizeof none, 0);
+    if (pwrite(h->lockfd, &none, sizeof none, 0) != (ssize_t)sizeof none ||
+        fdatasync(h->lockfd) != 0) {
+        pt_log(LOG_ERR, "%s: cannot clear the durable mark in its lock (%s/%lu): %s", h->path,
+               LOCK_DIR, (unsigned long)h->uid, errno ? strerror(errno) : "short write");
+        return PT_ERR_IO;
+    }
+    return PT_OK;
 }
 
-/* Makes the record read (fd) and its name durable, when the mark does not show it is. */
+/* Makes the record read (fd, open read-write) and its name durable, when the mark does not
+ * show it is. The slot is written again first: after a failed writeback that some other fsync
+ * already reported, its pages are clean in the cache but not on disk, and fdatasync alone
+ * would return 0 without writing them. A failure fails closed and changes nothing: the slot may
+ * be a record a killed login reported as accepted, so it must stay the newest. */
 static int make_base_durable(const pt_state_handle *h, int fd)
 {
     if (mark_matches(h))
         return PT_OK;
-    if (fdatasync(fd) != 0 || fsync(h->dirfd) != 0) {
+    int rc = PT_OK;
+    unsigned char *slot = malloc(h->slot_size);
+    off_t at = (off_t)(h->slot * h->slot_size);
+    if (!slot)
+        return PT_ERR_NOMEM;
+    if (pread(fd, slot, h->slot_size, at) != (ssize_t)h->slot_size ||
+        pwrite(fd, slot, h->slot_size, at) != (ssize_t)h->slot_size || fdatasync(fd) != 0 ||
+        fsync(h->dirfd) != 0) {
         pt_log(LOG_ERR, "%s: cannot make the record read durable before updating it: %s",
-               h->path, strerror(errno));
-        return PT_ERR_IO;
+               h->path, errno ? strerror(errno) : "short read or write");
+        rc = PT_ERR_IO;
     }
-    return PT_OK;
+    pt_wipe(slot, h->slot_size);
+    free(slot);
+    return rc;
 }
 
 /* Writes the next record into the slot that does not hold the one read, then fdatasync: the
@@ -505,7 +525,7 @@ static int write_in_place(pt_state_handle *h, const char *text, size_t len)
     int rc = pt_slots_encode(h->seq + 1, text, len, h->slot_size, slot);
     int fd = -1;
     if (rc == PT_OK) {
-        fd = openat(h->dirfd, h->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = openat(h->dirfd, h->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
             pt_log(LOG_ERR, "%s: cannot open to update: %s", h->path, strerror(errno));
             rc = PT_ERR_IO;
@@ -582,7 +602,7 @@ static int write_new(pt_state_handle *h, const char *text, size_t len)
         return PT_ERR_NOMEM;
     int rc = pt_slots_encode(h->seq + 1, text, len, size, file);
     if (rc == PT_OK)
-        mark_clear(h->lockfd);
+        rc = mark_clear(h);
     if (rc == PT_OK)
         rc = pt_file_replace_at(h->dirfd, h->name, h->path, file, 2 * size, 0, h->gid,
                                 STATE_MODE);
@@ -775,10 +795,10 @@ int pt_state_remove(const pt_options *o, const pt_user *u)
     }
     if (rc == PT_OK)
         rc = take_lock(o, h);
-    if (rc == PT_OK) {
-        mark_clear(h->lockfd);
+    if (rc == PT_OK)
+        rc = mark_clear(h);
+    if (rc == PT_OK)
         rc = remove_if_there(h->dirfd, h->name, h->path);
-    }
     if (rc == PT_OK && h->legacy[0] != '\0')
         rc = remove_if_there(h->dirfd, h->legacy, h->legacy_path);
     pt_state_close(h);

@@ -118,19 +118,23 @@ for op in write fsync; do
     H_ENV=()
     recovers "EIO on $op in place"
 done
-for op in write fsync rename create; do
+# A new record: first the durable mark in the lock file is cleared and synced (write, fsync
+# number 0), then the temp file is written and synced (write and fsync number 1), renamed and
+# the directory synced (fsync number 2).
+for spec in "write 0" "fsync 0" "write 1" "fsync 1" "rename 0" "create 0"; do
+    read -r op skip <<<"$spec"
     without_record
-    fault "$op"
-    fails_closed "EIO on $op of a new record" "Input/output error"
-    check "EIO on $op of a new record: the fault was injected" test -s "$T_DIR/fault.log"
+    fault "$op" "$skip"
+    fails_closed "EIO on $op #$skip of a new record" "Input/output error"
+    check "EIO on $op #$skip of a new record: the fault was injected" test -s "$T_DIR/fault.log"
     H_ENV=()
     with_record
-    recovers "EIO on $op of a new record"
+    recovers "EIO on $op #$skip of a new record"
 done
 # The directory fsync after the rename: the new state is in place but not known durable. The
 # login is still refused; the state may already hold the code, which must then stay used.
 without_record
-fault fsync 1
+fault fsync 2
 STATE_MAY_RECORD=1 fails_closed "EIO on the directory fsync" "Input/output error"
 check "EIO on the directory fsync: the fault was injected" grep -q "^fsync $H_STATE_DIR\$" "$T_DIR/fault.log"
 H_ENV=()
