@@ -93,29 +93,24 @@ int pt_file_open_raw(int dirfd, const char *name, const char *path, int *fd)
     return PT_OK;
 }
 
-int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r)
+int pt_file_check_stat(const struct stat *sb, const char *path, const pt_file_rules *r)
 {
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
-        return PT_ERR_IO;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        pt_log(LOG_ERR, "%s: is %s, not a regular file; remove it", path, type_name(sb.st_mode));
+    if (!S_ISREG(sb->st_mode)) {
+        pt_log(LOG_ERR, "%s: is %s, not a regular file; remove it", path, type_name(sb->st_mode));
         return PT_ERR_UNSAFE;
     }
-    if (sb.st_uid != r->uid) {
+    if (sb->st_uid != r->uid) {
         pt_log(LOG_ERR, "%s: owned by uid %lu, but must be owned by uid %lu; someone else may "
                         "have put it there: check it, then remove it or fix its owner",
-               path, (unsigned long)sb.st_uid, (unsigned long)r->uid);
+               path, (unsigned long)sb->st_uid, (unsigned long)r->uid);
         return PT_ERR_UNSAFE;
     }
-    if (r->check_gid && sb.st_gid != r->gid) {
+    if (r->check_gid && sb->st_gid != r->gid) {
         pt_log(LOG_ERR, "%s: group is gid %lu, but must be gid %lu; run chgrp %lu %s", path,
-               (unsigned long)sb.st_gid, (unsigned long)r->gid, (unsigned long)r->gid, path);
+               (unsigned long)sb->st_gid, (unsigned long)r->gid, (unsigned long)r->gid, path);
         return PT_ERR_UNSAFE;
     }
-    mode_t perm = sb.st_mode & 07777;
+    mode_t perm = sb->st_mode & 07777;
     mode_t extra = perm & ~r->allowed;
     if (extra) {
         pt_log(LOG_ERR, "%s: mode %04o allows access by %s (at most %04o is allowed); run chmod "
@@ -126,18 +121,28 @@ int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r)
     }
     /* 0 links is fine: the file was replaced or removed after we opened it, and what we read
      * is what was there. More than one lets another name (someone else's) stand for it. */
-    if (sb.st_nlink > 1) {
+    if (sb->st_nlink > 1) {
         pt_log(LOG_ERR, "%s: has %lu hard links, expected 1 (another name for it may belong to "
                         "someone else); remove the file and set it up again",
-               path, (unsigned long)sb.st_nlink);
+               path, (unsigned long)sb->st_nlink);
         return PT_ERR_UNSAFE;
     }
-    if (sb.st_size < 0 || (uintmax_t)sb.st_size > r->max_size) {
+    if (sb->st_size < 0 || (uintmax_t)sb->st_size > r->max_size) {
         pt_log(LOG_ERR, "%s: %lld bytes, more than the %zu allowed; it is not a file pam_totp "
-                        "wrote: remove it", path, (long long)sb.st_size, r->max_size);
+                        "wrote: remove it", path, (long long)sb->st_size, r->max_size);
         return PT_ERR_TOOBIG;
     }
     return PT_OK;
+}
+
+int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", path, strerror(errno));
+        return PT_ERR_IO;
+    }
+    return pt_file_check_stat(&sb, path, r);
 }
 
 int pt_file_open_checked(int dirfd, const char *name, const char *path, const pt_file_rules *r,

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct {
@@ -78,6 +79,8 @@ int pt_path_split_open(const char *path, uid_t owner, int *dirfd, char *name, si
  * pt_file_check_fd applies the rules to an open descriptor, reporting what is wrong. */
 int pt_file_open_raw(int dirfd, const char *name, const char *path, int *fd);
 int pt_file_check_fd(int fd, const char *path, const pt_file_rules *r);
+/* pt_file_check_fd on what fstat of the descriptor gave, for a caller that needs the stat too. */
+int pt_file_check_stat(const struct stat *sb, const char *path, const pt_file_rules *r);
 
 /* For a home directory: like pt_dir_open, but root may own the directory too (a home directory
  * root keeps for an account: only root and the user can change names in it, as sshd's

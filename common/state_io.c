@@ -102,7 +102,7 @@ static int read_all(int fd, const char *path, size_t size, char **out, size_t *l
             return PT_ERR_IO;
         }
         if (n == 0)
-            break; /* shorter than fstat said: a record of the text form just replaced */
+            break; /* shorter than fstat said (cut short meanwhile): decoding judges it */
         got += (size_t)n;
     }
     buf[got] = '\0';
@@ -155,10 +155,14 @@ static int read_fd(pt_state_handle *h, int fd, pt_state *st)
 {
     pt_file_rules r = { .uid = 0, .check_gid = false, .allowed = STATE_MODE,
                         .max_size = PT_SLOT_FILE_MAX };
-    int rc = pt_file_check_fd(fd, h->path, &r);
     struct stat sb;
-    if (rc == PT_OK && fstat(fd, &sb) != 0)
+    int rc = PT_OK;
+    if (fstat(fd, &sb) != 0) {
+        pt_log(LOG_ERR, "%s: cannot stat: %s", h->path, strerror(errno));
         rc = PT_ERR_IO;
+    }
+    if (rc == PT_OK)
+        rc = pt_file_check_stat(&sb, h->path, &r);
     if (rc == PT_OK && sb.st_gid != h->gid && sb.st_gid != uid_group(h->uid, h->gid)) {
         pt_log(LOG_ERR, "%s: group is gid %lu, but must be the account's primary group, gid "
                         "%lu; run chgrp %lu %s", h->path, (unsigned long)sb.st_gid,
@@ -574,8 +578,6 @@ static int write_in_place(pt_state_handle *h, const char *text, size_t len)
     return rc;
 }
 
-/* A new two-slot file (the record in slot A, slot B empty) put in place atomically: the first
- * record of a uid, the upgrade of an earlier release's text, or a record grown past its slots. */
 /* The smallest slot size for state_dir's file system: a write to one slot must not rewrite the
  * other's blocks (st_blksize) or page, so that a torn write can only damage the slot written. */
 static size_t slot_granule(int dirfd)
@@ -590,6 +592,8 @@ static size_t slot_granule(int dirfd)
     return g;
 }
 
+/* A new two-slot file (the record in slot A, slot B empty) put in place atomically: the first
+ * record of a uid, the upgrade of an earlier release's text, or a record grown past its slots. */
 static int write_new(pt_state_handle *h, const char *text, size_t len)
 {
     size_t size = pt_slots_size_for(len), granule = slot_granule(h->dirfd);
@@ -670,22 +674,9 @@ void pt_state_close(pt_state_handle *h)
 
 int pt_state_read(const pt_options *o, const pt_user *u, pt_state *st)
 {
-    pt_state_init(st);
-    pt_state_handle *h = malloc(sizeof *h); /* paths: off a PAM host's thread stack */
-    if (!h)
-        return PT_ERR_NOMEM;
-    int rc = state_names(o, u, h);
-    if (rc == PT_OK)
-        rc = open_dir(o, false, &h->dirfd);
-    bool legacy = false;
-    if (rc == PT_ERR_NOENT)
-        rc = PT_OK; /* no state_dir: nothing recorded yet */
-    else if (rc == PT_OK)
-        rc = load(h, u->gid, st, &legacy, NULL);
-    pt_state_close(h);
-    free(h);
-    if (rc != PT_OK)
-        pt_state_init(st);
+    pt_state_kept k;
+    int rc = pt_state_read_kept(o, u, &k, st);
+    pt_state_kept_close(&k);
     return rc;
 }
 
@@ -719,13 +710,13 @@ int pt_state_read_kept(const pt_options *o, const pt_user *u, pt_state_kept *k, 
     return rc;
 }
 
-/* Does state_dir/uid:<uid> still name the inode k holds open? */
-static bool kept_current(const pt_state_kept *k, const pt_state_handle *h)
+/* Does state_dir/uid:<uid> still name the inode the kept read held open (h->dev, h->ino: what
+ * it read)? */
+static bool kept_current(const pt_state_handle *h)
 {
-    struct stat held, named;
-    return fstat(k->recfd, &held) == 0 &&
-           fstatat(h->dirfd, h->name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-           held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+    struct stat named;
+    return fstatat(h->dirfd, h->name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+           named.st_dev == h->dev && named.st_ino == h->ino;
 }
 
 int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_kept *k,
@@ -743,7 +734,7 @@ int pt_state_open_locked_kept(const pt_options *o, const pt_user *u, pt_state_ke
     int rc = take_lock(o, h);
     /* Updates write the record in place, so the held inode may hold a newer record than the
      * one read before the lock: it is read again, through the descriptor already open. */
-    if (rc == PT_OK && kept_current(k, h)) {
+    if (rc == PT_OK && kept_current(h)) {
         rc = read_fd(h, k->recfd, st); /* the read found no earlier release's record */
     } else if (rc == PT_OK) {
         h->gid = u->gid; /* as a fresh read: the record found decides */

@@ -111,7 +111,7 @@ h_login_bg() {
 h_state_file() { printf '%s/uid:%s' "$H_STATE_DIR" "$(id -u "$1")"; }
 
 # h_state_text USER: the text of the state record (the newest whole slot).
-h_state_text() { "$PT_TOOLS/pt-parse_check" state-text "$(h_state_file "$1")" 2>/dev/null; }
+h_state_text() { record_text "$(h_state_file "$1")"; }
 
 # h_state_get USER KEY: a value from the state record ("" when absent).
 h_state_get() { h_state_text "$1" | sed -n "s/^$2 = //p"; }
