@@ -132,4 +132,6 @@ void bench_case_free(bench_case *c)
     bench_samples_free(&c->samples);
     bench_samples_free(&c->full);
     bench_samples_free(&c->proc);
+    bench_samples_free(&c->start_flt);
+    bench_samples_free(&c->auth_flt);
 }

@@ -49,6 +49,9 @@ typedef struct {
     bench_samples full;         /* the same plus pam_end (unloading the module) */
     bench_samples proc;         /* --fresh: fork to exit of the process that logged in */
     long child_rss_kb;          /* --fresh: the largest peak RSS of such a process */
+    bench_samples start_flt;    /* --fresh: minor page faults of pam_start_confdir (counts) */
+    bench_samples auth_flt;     /* --fresh: minor page faults of pam_authenticate (counts) */
+    long last_flt[2];           /* --fresh: those of the latest login */
 } bench_case;
 
 /* What all cases share. */

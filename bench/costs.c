@@ -11,6 +11,9 @@
  *   getgrouplist    the user's groups (every NSS module `group:` lists), account resolved first
  *   ours-dlopen     dlopen of our module (maps libgcrypt too unless mapped), no call
  *   google-dlopen   dlopen of Google's module
+ *   touch-64-pages  the first write to each of 64 new anonymous pages (64 minor page faults): a
+ *                   login in a fresh process pays one for every page of heap, stack or data it
+ *                   touches first
  * Output: one line per piece, "piece=NAME median_us=.. p99_us=.. n=..". Exit 0, 1 on failure. */
 #include <dlfcn.h>
 #include <grp.h>
@@ -18,15 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fakeclock.h"
 #include "stats.h"
 
-#define NPIECES 5
+#define NPIECES 6
+#define TOUCH_PAGES 64
 static const char *const pieces[NPIECES] = {"gcrypt-map", "gcrypt-init", "getgrouplist", "ours-dlopen",
-                                            "google-dlopen"};
+                                            "google-dlopen", "touch-64-pages"};
 
 typedef const char *(*check_version_fn)(const char *);
 typedef int (*control_fn)(int, ...);
@@ -76,6 +81,15 @@ static int child(const char *piece, const char *user, const char *ours, const ch
         gid_t gid = pw->pw_gid;
         t0 = bench_mono_ns();
         h = getgrouplist(user, gid, g, &n) >= 0 ? (void *)g : NULL;
+    } else if (strcmp(piece, "touch-64-pages") == 0) {
+        long pg = sysconf(_SC_PAGESIZE);
+        volatile char *m = mmap(NULL, (size_t)pg * TOUCH_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return 1;
+        t0 = bench_mono_ns();
+        for (int k = 0; k < TOUCH_PAGES; k++)
+            m[(long)k * pg] = 1;
+        h = (void *)m;
     } else if (strcmp(piece, "ours-dlopen") == 0 || strcmp(piece, "google-dlopen") == 0) {
         t0 = bench_mono_ns();
         h = dlopen(piece[0] == 'o' ? ours : google, RTLD_NOW);

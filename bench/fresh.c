@@ -76,7 +76,7 @@ static int read_all(int fd, char *buf, size_t bufsz)
 }
 
 int bench_fresh_login(const char *child, bool sshd_host, const char *confdir, const char *user, int64_t now,
-                      const char *answer, int64_t ns[3], long *rss_kb)
+                      const char *answer, int64_t ns[3], long flt[2], long *rss_kb)
 {
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0)
@@ -102,7 +102,8 @@ int bench_fresh_login(const char *child, bool sshd_host, const char *confdir, co
     ns[2] = bench_mono_ns() - t0;
     int rc;
     long long auth, full;
-    if (!ok || sscanf(res, "rc=%d auth_ns=%lld full_ns=%lld", &rc, &auth, &full) != 3 || !WIFEXITED(status) ||
+    if (!ok || sscanf(res, "rc=%d auth_ns=%lld full_ns=%lld start_flt=%ld auth_flt=%ld", &rc, &auth, &full, &flt[0],
+                      &flt[1]) != 5 || !WIFEXITED(status) ||
         WEXITSTATUS(status) > 1) {
         fprintf(stderr, "pt-bench: %s did not complete a login (status %d)\n", CHILD_NAME, status);
         return BENCH_FRESH_HARNESS_ERR;

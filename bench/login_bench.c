@@ -18,7 +18,8 @@
  * Output, one line per case: "case=LABEL median_us=.. p99_us=.. mean_us=.. min_us=.. n=..
  * full_median_us=.. full_p99_us=.." (median_us etc.: pam_start_confdir + pam_authenticate;
  * full_*: including pam_end; with --fresh both are timed in the child, and proc_median_us,
- * proc_p99_us (fork to exit, timed here) and child_maxrss_kb follow), then "maxrss_kb=N": the
+ * proc_p99_us (fork to exit, timed here), child_maxrss_kb and the medians of the child's minor page
+ * faults during pam_start_confdir and pam_authenticate, start_faults and auth_faults, follow), then "maxrss_kb=N": the
  * peak RSS of the measured phase (getrusage, with the peak reset after the fixtures were set up,
  * which hash backup codes). Exit status 0, or 1 when any login failed (the figures would be
  * meaningless). */
@@ -55,7 +56,8 @@ static int login_once(bench_case *c, const bench_env *env, const char *answer, i
 {
     if (env->child != NULL) {
         long rss = 0;
-        int rc = bench_fresh_login(env->child, c->sshd_host, c->confdir, env->user->name, bench_clock_get(), answer, ns, &rss);
+        int rc = bench_fresh_login(env->child, c->sshd_host, c->confdir, env->user->name, bench_clock_get(), answer, ns,
+                                   c->last_flt, &rss);
         if (rss > c->child_rss_kb)
             c->child_rss_kb = rss;
         return rc;
@@ -145,6 +147,8 @@ static int measure(bench_case *cases, int ncases, const bench_env *env, unsigned
                 bench_samples_add(&cases[ci].samples, ns[0]);
                 bench_samples_add(&cases[ci].full, ns[1]);
                 bench_samples_add(&cases[ci].proc, ns[2]);
+                bench_samples_add(&cases[ci].start_flt, cases[ci].last_flt[0]);
+                bench_samples_add(&cases[ci].auth_flt, cases[ci].last_flt[1]);
             }
         }
     }
@@ -167,16 +171,18 @@ static void reset_peak_rss(void)
 static void report(bench_case *cases, int ncases, const bench_env *env)
 {
     for (int ci = 0; ci < ncases; ci++) {
-        bench_summary s, f, p;
+        bench_summary s, f, p, sf, af;
         bench_summarise(&cases[ci].samples, &s);
         bench_summarise(&cases[ci].full, &f);
         bench_summarise(&cases[ci].proc, &p);
+        bench_summarise(&cases[ci].start_flt, &sf); /* counts: the summary's "us" are counts / 1000 */
+        bench_summarise(&cases[ci].auth_flt, &af);
         printf("case=%s median_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f n=%zu full_median_us=%.1f "
                "full_p99_us=%.1f",
                cases[ci].label, s.median_us, s.p99_us, s.mean_us, s.min_us, s.n, f.median_us, f.p99_us);
         if (env->child != NULL && cases[ci].kind != CASE_FLOOR)
-            printf(" proc_median_us=%.1f proc_p99_us=%.1f child_maxrss_kb=%ld", p.median_us, p.p99_us,
-                   cases[ci].child_rss_kb);
+            printf(" proc_median_us=%.1f proc_p99_us=%.1f child_maxrss_kb=%ld start_faults=%.0f auth_faults=%.0f",
+                   p.median_us, p.p99_us, cases[ci].child_rss_kb, sf.median_us * 1000.0, af.median_us * 1000.0);
         printf("\n");
     }
     struct rusage ru;
@@ -263,7 +269,8 @@ static int login_main(int argc, char **argv)
     int rc = pt_random_bytes(env.secret, sizeof(env.secret)) == PT_OK ? 0 : -1;
     for (int ci = 0; rc == 0 && ci < ncases; ci++) {
         if (bench_samples_init(&cases[ci].samples, n) != 0 || bench_samples_init(&cases[ci].full, n) != 0 ||
-            bench_samples_init(&cases[ci].proc, n) != 0 ||
+            bench_samples_init(&cases[ci].proc, n) != 0 || bench_samples_init(&cases[ci].start_flt, n) != 0 ||
+            bench_samples_init(&cases[ci].auth_flt, n) != 0 ||
             bench_case_setup(&cases[ci], &env) != 0)
             rc = -1;
     }

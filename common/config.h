@@ -18,6 +18,7 @@ typedef enum { PT_STORE_FILES = 0, PT_STORE_LDAP = 1 } pt_store_kind;
 
 #define PT_LIST_MAX 1024   /* a whitespace- or comma-separated list of names */
 #define PT_TEXT_MAX 256    /* issuer, label */
+#define PT_OPT_PATH_MAX 1024 /* a path setting: at most 1023 bytes (pam_totp.conf(5)) */
 #define PT_CONFIG_MAX_SIZE (64 * 1024)
 #define PT_CONFIG_LINE_MAX 2048
 #define PT_REMEMBER_MAX (31 * 86400) /* remember_host: at most a month */
@@ -41,23 +42,23 @@ typedef struct pt_options {
     unsigned deny;                    /* 1..1000 */
     unsigned fail_interval;           /* seconds, 1..604800 */
     unsigned unlock_time;             /* seconds, 0 = until an admin unlocks */
-    char enrolment_file[PATH_MAX];    /* default "%h/.pam_totp" */
-    char state_dir[PATH_MAX];         /* default "/var/lib/pam_totp" */
+    char enrolment_file[PT_OPT_PATH_MAX]; /* default "%h/.pam_totp" */
+    char state_dir[PT_OPT_PATH_MAX];  /* default "/var/lib/pam_totp" */
     unsigned pending_ttl;             /* seconds, 60..86400 */
     char trusted_networks[PT_LIST_MAX]; /* CIDR prefixes, checked by pt_cidr_list_check */
     unsigned remember_host;           /* seconds, 0 (off)..PT_REMEMBER_MAX */
-    char secret_key_file[PATH_MAX];   /* empty: secrets stored as they are (seal.h) */
+    char secret_key_file[PT_OPT_PATH_MAX]; /* empty: secrets stored as they are (seal.h) */
     pt_store_kind store;              /* files (default) or ldap */
     char ldap_uri[PT_LIST_MAX];       /* ldap:// or ldaps:// URIs, whitespace-separated */
     char ldap_base[PT_LIST_MAX];      /* the DN under which each user has one entry */
     char ldap_binddn[PT_LIST_MAX];    /* the service identity */
-    char ldap_bindpw_file[PATH_MAX];  /* root-only file holding its password */
-    char ldap_tls_cacert[PATH_MAX];   /* CA certificate(s) the server's is verified against */
+    char ldap_bindpw_file[PT_OPT_PATH_MAX]; /* root-only file holding its password */
+    char ldap_tls_cacert[PT_OPT_PATH_MAX]; /* CA certificate(s) the server's is verified against */
     unsigned ldap_timeout;            /* seconds, 1..300: connect and every operation */
 
     /* Module arguments only (not accepted in the file). */
     bool debug, silent, use_first_pass, try_first_pass, forward_pass;
-    char config_path[PATH_MAX];       /* default PT_DEFAULT_CONFIG */
+    char config_path[PT_OPT_PATH_MAX]; /* default PT_DEFAULT_CONFIG */
 } pt_options;
 
 /* The default enrolment_file (home mode). */
@@ -82,7 +83,11 @@ int pt_options_set_arg(pt_options *o, const char *arg);
 
 /* Reads a config file: "key = value" lines, '#' comments, blank lines. The file is opened
  * symlink-safely and must be a regular root-owned file not writable by group or others, at most
- * PT_CONFIG_MAX_SIZE bytes. A missing file is PT_ERR_NOENT (callers decide whether that is fine). */
+ * PT_CONFIG_MAX_SIZE bytes. A missing file is PT_ERR_NOENT (callers decide whether that is fine).
+ * The lines are applied to o as they are read (no scratch copy: a login in a fresh process
+ * pays for every page it touches, docs/BENCHMARKS.md); on an error o is reset to the built-in
+ * defaults, never left half-applied (callers refuse it anyway: the module the login, the CLI
+ * the command). */
 int pt_options_load_file(pt_options *o, const char *path);
 
 /* The whole sequence for the module: defaults; config= from argv (if any); the file (missing is

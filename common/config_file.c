@@ -85,7 +85,7 @@ static int parse_line(pt_options *o, char *line, const char *path, unsigned line
     return PT_OK;
 }
 
-/* Parses the whole text into o (a scratch copy: the caller commits it on success). */
+/* Parses the whole text into o, line by line (see pt_options_load_file). */
 static int parse_text(pt_options *o, char *text, size_t len, const char *path)
 {
     seen_key seen[PT_KEYS_SEEN];
@@ -136,7 +136,6 @@ static int read_config(const char *path, char **data, size_t *len)
 
 int pt_options_load_file(pt_options *o, const char *path)
 {
-    pt_options *tmp;
     char *data = NULL;
     size_t len = 0;
     int rc;
@@ -146,20 +145,11 @@ int pt_options_load_file(pt_options *o, const char *path)
     rc = read_config(path, &data, &len);
     if (rc != PT_OK)
         return rc;
-    tmp = malloc(sizeof *tmp); /* large (paths): keep it off a PAM host's thread stack */
-    if (!tmp) {
-        pt_wipe(data, len);
-        free(data);
-        pt_log(LOG_ERR, "%s: out of memory", path);
-        return PT_ERR_NOMEM;
-    }
-    memcpy(tmp, o, sizeof *tmp);
-    rc = parse_text(tmp, data, len, path);
-    if (rc == PT_OK)
-        memcpy(o, tmp, sizeof *o);
+    rc = parse_text(o, data, len, path);
     pt_wipe(data, len);
     free(data);
-    free(tmp);
+    if (rc != PT_OK)
+        pt_options_defaults(o); /* after the messages: path may point into o (config_path) */
     return rc;
 }
 

@@ -25,6 +25,7 @@
 #define TMP_TRIES 16
 /* A cap on caps: no file we read is anywhere near this. */
 #define READ_CAP_MAX (16u * 1024u * 1024u)
+#define READ_FIRST_CHUNK 4096u /* bytes: one page holds every usual config and enrolment */
 
 static const char *type_name(mode_t m)
 {
@@ -161,6 +162,18 @@ int pt_file_open_checked(int dirfd, const char *name, const char *path, const pt
     return PT_OK;
 }
 
+/* Moves buf (got bytes used) to a new buffer of newsz bytes, wiping the old one: it may hold a
+ * secret (an enrolment), which realloc could leave behind in freed memory. */
+static char *grow_wiped(char *buf, size_t got, size_t newsz)
+{
+    char *n = malloc(newsz);
+    if (n != NULL)
+        memcpy(n, buf, got);
+    pt_wipe(buf, got);
+    free(buf);
+    return n;
+}
+
 int pt_file_read_fd(int fd, const char *path, size_t max_size, char **data, size_t *len)
 {
     *data = NULL;
@@ -168,14 +181,24 @@ int pt_file_read_fd(int fd, const char *path, size_t max_size, char **data, size
     if (max_size > READ_CAP_MAX)
         return PT_ERR_INVAL;
     /* One byte more than allowed tells "grew past the cap" from "exactly the cap", one more for
-     * the terminating NUL. The files are small, so the whole cap is allocated up front. */
+     * the terminating NUL. The buffer starts at a page and doubles up to that: a login in a fresh
+     * process pays a page fault for every page it touches, and a whole-cap buffer (64 KiB for the
+     * config) would touch one at its far end for nothing (docs/BENCHMARKS.md). */
     size_t cap = max_size + 1;
-    char *buf = malloc(cap + 1);
+    size_t bufsz = cap + 1 < READ_FIRST_CHUNK ? cap + 1 : READ_FIRST_CHUNK;
+    char *buf = malloc(bufsz);
     if (!buf)
         return PT_ERR_NOMEM;
     size_t got = 0;
     while (got < cap) {
-        ssize_t n = read(fd, buf + got, cap - got);
+        if (got == bufsz - 1) {
+            size_t newsz = bufsz * 2 < cap + 1 ? bufsz * 2 : cap + 1;
+            buf = grow_wiped(buf, got, newsz);
+            if (!buf)
+                return PT_ERR_NOMEM;
+            bufsz = newsz;
+        }
+        ssize_t n = read(fd, buf + got, bufsz - 1 - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {

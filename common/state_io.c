@@ -111,11 +111,43 @@ static int read_all(int fd, const char *path, size_t size, char **out, size_t *l
     return PT_OK;
 }
 
+/* Whether fd, read again from offset 0 up to size bytes, holds exactly the len bytes of buf.
+ * Compared through a small stack buffer rather than a second whole copy: a login in a fresh
+ * process pays a page fault for every new page it touches (docs/BENCHMARKS.md). */
+static int reads_the_same(int fd, const char *path, size_t size, const char *buf, size_t len,
+                          bool *same)
+{
+    unsigned char chunk[512];
+    size_t off = 0;
+    *same = false;
+    while (off < size) {
+        size_t want = size - off < sizeof chunk ? size - off : sizeof chunk;
+        ssize_t n = pread(fd, chunk, want, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            pt_log(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
+            return PT_ERR_IO;
+        }
+        if (n == 0)
+            break; /* the end of the file, now: the same only if buf ended there too */
+        if (off + (size_t)n > len || memcmp(chunk, buf + off, (size_t)n) != 0) {
+            pt_wipe(chunk, sizeof chunk);
+            return PT_OK; /* longer now, or other bytes */
+        }
+        off += (size_t)n;
+    }
+    *same = off == len;
+    pt_wipe(chunk, sizeof chunk);
+    return PT_OK;
+}
+
 /* read_all, made consistent for a reader without the lock: updates write in place, and one
  * pread may copy a slot before an update and the other during the next one, which could show
  * an older record than one finished before the read began. Two reads that agree byte for byte
  * are what the file held between them (sequence numbers only grow, so a slot never changes
- * back), so two equal reads in a row are taken. A lock holder has no writer to race. */
+ * back), so a read that the next read agrees with is taken. A lock holder has no writer to
+ * race. */
 static int read_stable(int fd, const char *path, size_t size, bool locked, char **out,
                        size_t *len)
 {
@@ -123,22 +155,19 @@ static int read_stable(int fd, const char *path, size_t size, bool locked, char 
     *len = 0;
     int rc = read_all(fd, path, size, out, len);
     for (int tries = 0; rc == PT_OK && !locked; tries++) {
-        char *again = NULL;
-        size_t again_len = 0;
-        rc = read_all(fd, path, size, &again, &again_len);
-        if (rc != PT_OK)
+        bool same = false;
+        rc = reads_the_same(fd, path, size, *out, *len, &same);
+        if (rc != PT_OK || same)
             break;
-        bool same = again_len == *len && memcmp(again, *out, *len) == 0;
-        pt_wipe(*out, *len);
-        free(*out);
-        *out = again;
-        *len = again_len;
-        if (same)
-            return PT_OK;
         if (tries == 64) {
             pt_log(LOG_ERR, "%s: kept changing while it was read; failing closed", path);
             rc = PT_ERR_IO;
+            break;
         }
+        pt_wipe(*out, *len);
+        free(*out);
+        *out = NULL;
+        rc = read_all(fd, path, size, out, len);
     }
     if (rc != PT_OK && *out) {
         pt_wipe(*out, *len);

@@ -192,7 +192,17 @@ targets_table() {
          "temp + fsync + rename + directory fsync $(ms "$(val "$t" floor median_us)") / $(ms "$(val "$t" floor p99_us)");" \
          "without the directory fsync (Google's) $(ms "$(val "$t" floor-1sync median_us)") / $(ms "$(val "$t" floor-1sync p99_us)");" \
          "in place, one of two slots, fdatasync $(ms "$(val "$t" floor-inplace median_us)") / $(ms "$(val "$t" floor-inplace p99_us)")"
+    flt() { echo "$(val "$fr" "$1" start_faults) / $(val "$fr" "$1" auth_faults)"; }
+    echo
+    echo "Minor page faults per login, one process per login on the sshd-like host (medians;" \
+         "pam_start / pam_authenticate): ours $(flt ours-sshd), ours in system mode" \
+         "$(flt ours-system-sshd), Google's $(flt google-sshd)"
     if [ -s "$tmp/costs.out" ]; then
+        echo
+        local per_page
+        per_page=$(awk '$1 == "piece=touch-64-pages" { split($2, m, "="); printf "%.1f", m[2] / 64 }' \
+            "$tmp/costs.out")
+        echo "A first touch of a page costs $per_page us here (touch-64-pages / 64)."
         echo
         echo "What each piece costs a fresh process alone (pt-bench-costs, median / p99 in ms):"
         awk '{ split($1, p, "="); split($2, m, "="); split($3, q, "="); printf "  %s %.2f / %.2f\n", p[2], m[2] / 1000, q[2] / 1000 }' "$tmp/costs.out"

@@ -592,6 +592,31 @@ static void test_file_oversize(void **state)
     free(text);
 }
 
+/* A file of exactly the cap loads, and its last line counts: the read buffer starts at a page
+ * and grows, so a setting past every growth step must arrive intact. */
+static void test_file_at_cap(void **state)
+{
+    static const char tail[] = "window = 4\nissuer = Tail Corp\n";
+    size_t len = PT_CONFIG_MAX_SIZE;
+    char *text = malloc(len + 1);
+    pt_options o;
+    (void)state;
+    require_root();
+    assert_non_null(text);
+    size_t body = len - (sizeof tail - 1);
+    for (size_t i = 0; i < body; i++)
+        text[i] = (i % 64 == 63 || i == body - 1) ? '\n' : '#';
+    memcpy(text + body, tail, sizeof tail);
+    const char *path = write_file("cap.conf", text, len, 0644);
+    pt_options_defaults(&o);
+    clear_msgs();
+    if (pt_options_load_file(&o, path) != PT_OK)
+        fail_msg("a file of exactly %d bytes does not load: %s", PT_CONFIG_MAX_SIZE, last_msg);
+    assert_int_equal(o.window, 4);
+    assert_string_equal(o.issuer, "Tail Corp");
+    free(text);
+}
+
 static void test_file_unsafe(void **state)
 {
     pt_options o, before;
@@ -855,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_file_nul),
         cmocka_unit_test(test_file_long_line),
         cmocka_unit_test(test_file_oversize),
+        cmocka_unit_test(test_file_at_cap),
         cmocka_unit_test(test_file_unsafe),
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_load_with_config_arg),
