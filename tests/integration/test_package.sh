@@ -83,6 +83,11 @@ for f in pam_totp.schema pam_totp.ldif; do
 done
 expect_eq "conffiles" "$(dpkg-deb -I "$DEB" conffiles)" /etc/security/pam_totp.conf
 expect_match "Depends come from shlibs" "$(dpkg-deb -f "$DEB" Depends)" 'libpam0g .*libgcrypt20|libgcrypt20.*libpam0g'
+# The libraries opened with dlopen by SONAME, which shlibs cannot see: without libargon2 no
+# backup code can be made or checked (the module fails closed), without libqrencode no QR code.
+expect_match "Depends names libargon2" "$(dpkg-deb -f "$DEB" Depends)" '(^|, )libargon2-1(,|$)'
+expect_match "Depends names libqrencode" "$(dpkg-deb -f "$DEB" Depends)" '(^|, )libqrencode4(,|$)'
+expect_match "Suggests libldap (store = ldap)" "$(dpkg-deb -f "$DEB" Suggests)" '^libldap-2\.5-0$'
 check_not "no maintainer script makes the state directory" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xO ./postinst | grep -q mkdir"
 
 log "install for real"
