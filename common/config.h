@@ -85,9 +85,9 @@ int pt_options_set_arg(pt_options *o, const char *arg);
  * symlink-safely and must be a regular root-owned file not writable by group or others, at most
  * PT_CONFIG_MAX_SIZE bytes. A missing file is PT_ERR_NOENT (callers decide whether that is fine).
  * The lines are applied to o as they are read (no scratch copy: a login in a fresh process
- * pays for every page it touches, docs/BENCHMARKS.md); on an error o is reset to the built-in
- * defaults, never left half-applied (callers refuse it anyway: the module the login, the CLI
- * the command). */
+ * pays for every page it touches, docs/BENCHMARKS.md). When a line is bad, o is reset to the
+ * built-in defaults, never left half-applied (callers refuse it anyway: the module the login,
+ * the CLI the command); when the file cannot be read, o is untouched. */
 int pt_options_load_file(pt_options *o, const char *path);
 
 /* The whole sequence for the module: defaults; config= from argv (if any); the file (missing is

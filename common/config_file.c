@@ -1,6 +1,6 @@
 /* The configuration file: read symlink-safely (root-owned, not writable by group or others,
- * size-capped), parsed strictly. One bad line fails the whole load and leaves the options as
- * they were, so the module never runs on half a policy. */
+ * size-capped), parsed strictly. One bad line fails the whole load and resets the options to
+ * the built-in defaults, so nothing ever runs on half a policy. */
 #include "config.h"
 
 #include <stdio.h>

@@ -127,6 +127,7 @@ static int reads_the_same(int fd, const char *path, size_t size, const char *buf
             continue;
         if (n < 0) {
             pt_log(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
+            pt_wipe(chunk, sizeof chunk);
             return PT_ERR_IO;
         }
         if (n == 0)

@@ -497,7 +497,8 @@ static void test_file_empty(void **state)
     assert_memory_equal(&o, &before, sizeof o);
 }
 
-/* Loads text expecting rc; the message must contain says; o must be unchanged. */
+/* Loads text expecting rc; the message must contain says; o must be the defaults (load_bad
+ * starts from them; test_file_bad_resets starts elsewhere). */
 static void load_bad(const char *text, size_t len, int want_rc, const char *says)
 {
     pt_options o, before;
@@ -517,6 +518,45 @@ static void load_bad(const char *text, size_t len, int want_rc, const char *says
 }
 
 #define LOAD_BAD(text, rc, says) load_bad((text), sizeof(text) - 1, (rc), (says))
+
+/* A bad line after good ones, over options that are not the defaults: the lines before it
+ * were applied in place, and none of them (nor what o held) may survive the error. */
+static void test_file_bad_resets(void **state)
+{
+    pt_options o, d;
+    (void)state;
+    require_root();
+    const char *path = write_conf("window = 4\nissuer = Half Applied\ndigits = 7\n");
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    pt_options_defaults(&o);
+    pt_options_defaults(&d);
+    assert_int_equal(pt_options_set(&o, "period", "60", "test", true), PT_OK);
+    assert_int_equal(pt_options_set(&o, "admin_groups", "ops", "test", true), PT_OK);
+    clear_msgs();
+    assert_int_equal(pt_options_load_file(&o, p), PT_ERR_INVAL);
+    assert_msg_has(":3");
+    assert_memory_equal(&o, &d, sizeof o);
+}
+
+/* config= names a bad file: the path the messages name lives in o itself (config_path), which
+ * the reset rewrites, so the message must be complete before it. */
+static void test_load_bad_config_arg(void **state)
+{
+    pt_options o, d;
+    char arg[PATH_MAX + 16], p[PATH_MAX];
+    (void)state;
+    require_root();
+    snprintf(p, sizeof p, "%s", write_conf("window = 2\nwindow = 3\n"));
+    snprintf(arg, sizeof arg, "config=%s", p);
+    const char *argv[] = {arg, "issuer=Arg"};
+    clear_msgs();
+    assert_int_equal(pt_options_load(&o, 2, argv), PT_ERR_MALFORMED);
+    assert_msg_has(p);
+    assert_msg_has("window is set twice");
+    pt_options_defaults(&d);
+    assert_memory_equal(&o, &d, sizeof o);
+}
 
 static void test_file_bad_lines(void **state)
 {
@@ -881,6 +921,8 @@ int main(void)
         cmocka_unit_test(test_file_long_line),
         cmocka_unit_test(test_file_oversize),
         cmocka_unit_test(test_file_at_cap),
+        cmocka_unit_test(test_file_bad_resets),
+        cmocka_unit_test(test_load_bad_config_arg),
         cmocka_unit_test(test_file_unsafe),
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_load_with_config_arg),
