@@ -27,6 +27,8 @@ int ptm_prompt(ptm_ctx *m, const char *text, bool echo, char **answer)
 }
 
 static void vsay(ptm_ctx *m, int style, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vsay(ptm_ctx *m, int style, const char *fmt, va_list ap)
 {
     char buf[PTM_TEXT_MAX];
     if (m->quiet)

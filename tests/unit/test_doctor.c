@@ -94,8 +94,8 @@ static void test_skips(void **state)
     static const char *const skippers[] = {
         "auth sufficient pam_permit.so\nauth required pam_totp.so\n",
         "auth [success=done default=ignore] pam_unix.so\nauth required pam_totp.so\n",
-        "auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\n"
-        "auth required pam_totp.so\nauth required pam_permit.so\n",
+        ("auth [success=2 default=ignore] pam_unix.so\nauth requisite pam_deny.so\n"
+         "auth required pam_totp.so\nauth required pam_permit.so\n"), /* one stack, two lines */
     };
     for (size_t i = 0; i < sizeof skippers / sizeof skippers[0]; i++) {
         pt_dr_report r;
