@@ -112,12 +112,14 @@ static int read_all(int fd, const char *path, size_t size, char **out, size_t *l
 }
 
 /* Whether fd, read again from offset 0 up to size bytes, holds exactly the len bytes of buf.
- * Compared through a small stack buffer rather than a second whole copy: a login in a fresh
- * process pays a page fault for every new page it touches (docs/BENCHMARKS.md). */
+ * Compared through a stack buffer of the smallest slot (a usual record is two of them: two
+ * reads) rather than a second whole copy on the heap, whose new pages a login in a fresh
+ * process would pay a page fault each for; and not through a smaller one, which costs a system
+ * call per piece, on a virtual machine about as dear as a fault (docs/BENCHMARKS.md). */
 static int reads_the_same(int fd, const char *path, size_t size, const char *buf, size_t len,
                           bool *same)
 {
-    unsigned char chunk[512];
+    unsigned char chunk[PT_SLOT_MIN];
     size_t off = 0;
     *same = false;
     while (off < size) {
