@@ -12,8 +12,12 @@
 # and in one process.
 #
 # --sshd measures only whole ssh logins through a real sshd on 127.0.0.1 (bench/sshd_bench.sh):
-# password only, password + google-authenticator-libpam, password + pam_totp, alternating; the
-# median and p95 of each and the latency each module adds to the password-only login.
+# password only, password + google-authenticator-libpam, password + pam_totp (home mode, and
+# system mode), alternating; the median and p95 of each and the latency each module adds to the
+# password-only login. Where perf can place uprobes, the logins are traced too and a second table
+# gives each module's own time inside sshd (bench/sshd_module_time.py): loading it (pam_start),
+# and its pam_sm_authenticate on the CPU and waiting for the disk, apart from the time the user
+# (here: ssh and its askpass) takes to answer.
 #
 # TOTP logins are measured twice: in one process (pam_start/pam_authenticate/pam_end in a loop;
 # our module, linked nodelete, then stays loaded while Google's is loaded by every login) and one
@@ -53,6 +57,7 @@ fi
 # shellcheck disable=SC2086
 pt_install_deps $PT_BUILD_DEPS $PT_BENCH_DEPS util-linux strace openssh-server openssh-client \
     oathtool faketime openssl jq iproute2
+[ "$sshd" = 0 ] || pt_install_deps linux-perf python3
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 build=$src/build-bench
@@ -69,7 +74,12 @@ google=$(dpkg -L libpam-google-authenticator | grep '/pam_google_authenticator\.
 tmp=$(mktemp -d /var/tmp/pt-bench.XXXXXX)
 sink_pid=
 stop_sink() { [ -z "$sink_pid" ] || { kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; rm -f /dev/log; }; }
-trap 'stop_sink; rm -rf "$tmp"' EXIT
+probes=0
+drop_probes() {
+    [ "$probes" = 0 ] ||
+        perf probe -q -d 'probe_libpam:*' -d 'probe_pam_totp:*' -d 'probe_pam_google_authenticator:*' 2>/dev/null || true
+}
+trap 'stop_sink; drop_probes; rm -rf "$tmp"' EXIT
 
 # Logins log (audit lines) as on a real system: to a syslog socket. Without one at /dev/log,
 # glibc's syslog() falls back to the console once any module in the process asked for LOG_CONS
@@ -83,10 +93,25 @@ fi
 chmod 0755 "$tmp" # the test user must reach its home below it
 
 if [ "$sshd" = 1 ]; then
-    echo "== whole ssh logins through sshd on 127.0.0.1: password only, Google's, ours; $sshd_logins each, alternating" >&2
-    bash bench/sshd_bench.sh "$tmp" "$ours" "$google" "$cli" "$sshd_logins" >"$tmp/sshd.out"
+    echo "== whole ssh logins through sshd on 127.0.0.1: password only, Google's, ours (home, system); $sshd_logins each, alternating" >&2
+    # Uprobes on sshd's libpam's pam_start and on each module's pam_sm_authenticate, entry and
+    # return (removed at exit); event names are global, hence the prefixes.
+    trace= probes=1
+    libpam=$(ldd /usr/sbin/sshd | awk '/libpam\.so/ { print $3 }')
+    drop_probes
+    if [ -n "$libpam" ] &&
+        perf probe -q -x "$libpam" -a 'ps_start=pam_start' -a 'ps_start_ret=pam_start%return' &&
+        perf probe -q -x "$ours" -a 'pt_auth=pam_sm_authenticate' -a 'pt_auth_ret=pam_sm_authenticate%return' &&
+        perf probe -q -x "$google" -a 'ga_auth=pam_sm_authenticate' -a 'ga_auth_ret=pam_sm_authenticate%return'; then
+        trace=$tmp/sshd.perf
+    else
+        drop_probes
+        echo "bench.sh: perf cannot place uprobes here; only whole logins are measured" >&2
+    fi
+    PT_SSHD_TRACE=$trace bash bench/sshd_bench.sh "$tmp" "$ours" "$google" "$cli" "$sshd_logins" >"$tmp/sshd.out"
     sv() { awk -v s="stack=$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$tmp/sshd.out"; }
     msf() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+    stack_label() { case $1 in ours) echo "ours (home mode)" ;; system) echo "ours (system mode)" ;; *) echo "$1" ;; esac; }
     echo
     echo "Machine: $(nproc) CPUs, kernel $(uname -r); load average $load_start at the start," \
          "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $sshd_logins ssh logins per stack; times in ms"
@@ -94,16 +119,41 @@ if [ "$sshd" = 1 ]; then
     printf '| %s | %s | %s | %s |\n' "stack" "median / p95" "added to password only (median)" "ours/Google (added)"
     printf '| %s | %s | %s | %s |\n' --- --- --- ---
     pw_med=$(sv pw median_us)
-    for s in pw google ours; do
+    for s in pw google ours system; do
         med=$(sv "$s" median_us) p95=$(sv "$s" p95_us)
         added=$(awk -v a="$med" -v b="$pw_med" 'BEGIN { printf "%.1f", (a - b) / 1000 }')
         extra=
-        [ "$s" = ours ] && extra=$(awk -v o="$med" -v g="$(sv google median_us)" -v p="$pw_med" \
+        [ "$s" = ours ] || [ "$s" = system ] && extra=$(awk -v o="$med" -v g="$(sv google median_us)" -v p="$pw_med" \
             'BEGIN { if (g - p > 0) printf "%.2f", (o - p) / (g - p); else print "-" }')
-        printf '| %s | %s / %s | %s | %s |\n' "$s" "$(msf "$med")" "$(msf "$p95")" "$added" "$extra"
+        printf '| %s | %s / %s | %s | %s |\n' "$(stack_label "$s")" "$(msf "$med")" "$(msf "$p95")" "$added" "$extra"
     done
+    if [ -n "$trace" ]; then
+        perf script -i "$trace" -F comm,tid,time,event,trace 2>/dev/null >"$tmp/sshd.trace"
+        python3 bench/sshd_module_time.py "$tmp/sshd.trace" >"$tmp/sshd-module.out"
+        ms2() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+        mt() { awk -v s="stack=$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$tmp/sshd-module.out"; }
+        echo
+        echo "Inside sshd (uprobes and the scheduler's events), medians in ms: loading the module (pam_start, less the"
+        echo "password-only stack's $(ms2 "$(mt pw start_us)") ms), and its pam_sm_authenticate: own = on the CPU + waiting for the"
+        echo "disk; the conversation (the user answering) is apart. load + own is the target row's pam_start + authenticate."
+        echo
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "module (stack)" "load" "own" "on the CPU" "disk" \
+            "conversation" "load + own" "ours/Google (load + own)"
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' --- --- --- --- --- --- --- ---
+        total() { echo $(($(mt "$1" start_us) - $(mt pw start_us) + $(mt "$1" own_us))); }
+        g_total=$(total google)
+        for s in google ours system; do
+            ratio=
+            [ "$s" = google ] || ratio=$(awk -v o="$(total "$s")" -v g="$g_total" 'BEGIN { if (g > 0) printf "%.2f", o / g }')
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(stack_label "$s")" \
+                "$(ms2 $(($(mt "$s" start_us) - $(mt pw start_us))))" "$(ms2 "$(mt "$s" own_us)")" \
+                "$(ms2 "$(mt "$s" cpu_us)")" "$(ms2 "$(mt "$s" disk_us)")" "$(ms2 "$(mt "$s" user_us)")" \
+                "$(ms2 "$(total "$s")")" "$ratio"
+        done
+    fi
     echo
     cat "$tmp/sshd.out"
+    [ -z "$trace" ] || cat "$tmp/sshd-module.out"
     exit 0
 fi
 
