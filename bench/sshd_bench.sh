@@ -135,6 +135,10 @@ for ((i = 0; i < n; i++)); do
         "$cli" --config "$conf" unlock --user "ptsb$i" >/dev/null
     done
 done
+for d in sshd-state sshd-state-sys; do # the premise of the timing: every record is there
+    made=$(find "$tmp/$d" -maxdepth 1 -name 'uid:*' | wc -l)
+    [ "$made" = "$n" ] || { echo "sshd_bench: $made state records in $d, not $n" >&2; exit 1; }
+done
 pids=()
 for s in pw google ours system; do
     "$tmp/sshd-ptb-$s" -f "$tmp/sshd-$s.conf" -E "$tmp/sshd-$s.log"

@@ -49,8 +49,7 @@ void doctor_config(cli_ctx *c, pt_dr_report *r)
                   "no configuration file: the built-in defaults apply");
         return;
     }
-    if (rc != PT_OK) {
-        pt_options_defaults(&c->opt);
+    if (rc != PT_OK) { /* c->opt is back to the built-in defaults (pt_options_load_file) */
         pt_dr_add(r, PT_DR_BREAKS, "config_error", path,
                   "correct the line named (pam_totp.conf(5): each key at most once; set a "
                   "value for one service on its PAM line instead)",

@@ -92,11 +92,20 @@ if [ ! -e /dev/log ]; then
 fi
 chmod 0755 "$tmp" # the test user must reach its home below it
 
+# kv FILE FIRST KEY: the value of KEY=... on the line of FILE whose first field is FIRST
+# ("case=NAME", "stack=NAME"); val FILE CASE KEY / xval FILE KEY: a figure from pt-bench /
+# pt-exec-bench output; ms: microseconds as milliseconds.
+kv() { awk -v c="$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
+val() { kv "$1" "case=$2" "$3"; }
+xval() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
 if [ "$sshd" = 1 ]; then
     echo "== whole ssh logins through sshd on 127.0.0.1: password only, Google's, ours (home, system); $sshd_logins each, alternating" >&2
     # Uprobes on sshd's libpam's pam_start and on each module's pam_sm_authenticate, entry and
     # return (removed at exit); event names are global, hence the prefixes.
-    trace= probes=1
+    trace='' probes=1
     libpam=$(ldd /usr/sbin/sshd | awk '/libpam\.so/ { print $3 }')
     drop_probes
     if [ -n "$libpam" ] &&
@@ -109,7 +118,7 @@ if [ "$sshd" = 1 ]; then
         echo "bench.sh: perf cannot place uprobes here; only whole logins are measured" >&2
     fi
     PT_SSHD_TRACE=$trace bash bench/sshd_bench.sh "$tmp" "$ours" "$google" "$cli" "$sshd_logins" >"$tmp/sshd.out"
-    sv() { awk -v s="stack=$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$tmp/sshd.out"; }
+    sv() { kv "$tmp/sshd.out" "stack=$1" "$2"; }
     msf() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
     stack_label() { case $1 in ours) echo "ours (home mode)" ;; system) echo "ours (system mode)" ;; *) echo "$1" ;; esac; }
     echo
@@ -130,11 +139,10 @@ if [ "$sshd" = 1 ]; then
     if [ -n "$trace" ]; then
         perf script -i "$trace" -F comm,tid,time,event,trace 2>/dev/null >"$tmp/sshd.trace"
         python3 bench/sshd_module_time.py "$tmp/sshd.trace" >"$tmp/sshd-module.out"
-        ms2() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-        mt() { awk -v s="stack=$1" -v k="$2" '$1 == s { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$tmp/sshd-module.out"; }
+        mt() { kv "$tmp/sshd-module.out" "stack=$1" "$2"; }
         echo
         echo "Inside sshd (uprobes and the scheduler's events), medians in ms: loading the module (pam_start, less the"
-        echo "password-only stack's $(ms2 "$(mt pw start_us)") ms), and its pam_sm_authenticate: own = on the CPU + waiting for the"
+        echo "password-only stack's $(ms "$(mt pw start_us)") ms), and its pam_sm_authenticate: own = on the CPU + waiting for the"
         echo "disk; the conversation (the user answering) is apart. load + own is the target row's pam_start + authenticate."
         echo
         printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "module (stack)" "load" "own" "on the CPU" "disk" \
@@ -143,12 +151,12 @@ if [ "$sshd" = 1 ]; then
         total() { echo $(($(mt "$1" start_us) - $(mt pw start_us) + $(mt "$1" own_us))); }
         g_total=$(total google)
         for s in google ours system; do
-            ratio=
-            [ "$s" = google ] || ratio=$(awk -v o="$(total "$s")" -v g="$g_total" 'BEGIN { if (g > 0) printf "%.2f", o / g }')
+            r=
+            [ "$s" = google ] || r=$(ratio "$(total "$s")" "$g_total")
             printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(stack_label "$s")" \
-                "$(ms2 $(($(mt "$s" start_us) - $(mt pw start_us))))" "$(ms2 "$(mt "$s" own_us)")" \
-                "$(ms2 "$(mt "$s" cpu_us)")" "$(ms2 "$(mt "$s" disk_us)")" "$(ms2 "$(mt "$s" user_us)")" \
-                "$(ms2 "$(total "$s")")" "$ratio"
+                "$(ms $(($(mt "$s" start_us) - $(mt pw start_us))))" "$(ms "$(mt "$s" own_us)")" \
+                "$(ms "$(mt "$s" cpu_us)")" "$(ms "$(mt "$s" disk_us)")" "$(ms "$(mt "$s" user_us)")" \
+                "$(ms "$(total "$s")")" "$r"
         done
     fi
     echo
@@ -194,11 +202,6 @@ in_ns() {
         shift; exec "$@"' sh "$etc" "$@"
 }
 
-# val FILE CASE KEY / xval FILE KEY: a figure from pt-bench / pt-exec-bench output.
-val() { awk -v c="case=$2" -v k="$3" '$1 == c { for (i = 2; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
-xval() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) print a[2] } }' "$1"; }
-ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 echo "== TOTP logins: ours (home and system mode), Google's, the floor; $logins each, alternating" >&2
